@@ -1,0 +1,382 @@
+"""The course's function library: activations, losses, their derivatives and a gradient check.
+
+Names and the argument order ``(d, y)`` (target first) follow the course, so code written for
+the course's own notebooks runs unchanged. Shapes use ``N`` for the batch size, ``K`` for the
+number of outputs; a 1-D input is one sample.
+
+Every function leaves its inputs untouched and raises a ``ValueError`` or ``TypeError`` that
+names itself, what it expected and what it got.
+"""
+
+import numpy as np
+
+#: Added inside the logarithm of the cross-entropy, as in the course, so that log(0) never happens.
+LOG_GUARD = 1e-7
+
+
+# ----------------------------------------------------------------------------------------------
+# Input checking
+
+
+def _as_float_array(func, name, value):
+    """Return ``value`` as a new float64 array, or raise an error that a beginner can act on."""
+    def wrong_type(detail):
+        return TypeError(f"{func}: expected a number or an array of numbers for {name}, "
+                         f"got {type(value).__name__} {detail}")
+
+    try:
+        array = np.asarray(value)
+    except ValueError as error:  # ragged nested lists
+        raise wrong_type(f"that NumPy cannot turn into numbers ({error})") from None
+    if array.dtype.kind == "c":
+        raise TypeError(f"{func}: expected real numbers for {name}, got complex values")
+    if array.dtype.kind not in "biuf":
+        raise wrong_type(repr(value) if np.size(value) <= 5 else f"of dtype {array.dtype}")
+    array = array.astype(float)  # always a copy: the caller's array is never touched
+    return array
+
+
+def _scalar_or_array(result):
+    """Give back a NumPy scalar for a 0-d result, so ``sigmoid(0)`` is a number, not an array."""
+    return result[()] if result.ndim == 0 else result
+
+
+def _check_same_shape(func, d, y):
+    if d.shape != y.shape:
+        raise ValueError(f"{func}: expected target d and output y of the same shape, "
+                         f"got d {d.shape} and y {y.shape}")
+
+
+def _check_ndim(func, name, array, allowed):
+    if array.ndim not in allowed:
+        wanted = " or ".join(f"{n}-D" for n in allowed)
+        raise ValueError(f"{func}: expected {name} to be {wanted}, "
+                         f"got a {array.ndim}-D array of shape {array.shape}")
+
+
+def _check_probabilities(func, y):
+    if np.any(y < 0) or np.any(y > 1) or np.any(np.isnan(y)):
+        raise ValueError(f"{func}: expected y to hold probabilities in [0, 1], got values from "
+                         f"{np.nanmin(y):.4g} to {np.nanmax(y):.4g} "
+                         "(pass the output of softmax or sigmoid, not the total input u)")
+
+
+def _class_targets(func, d, y):
+    """Return the one-hot (or soft) targets of shape (N, K) for probabilities ``y`` (N, K).
+
+    ``d`` is either one-hot (the shape of ``y``) or label indices (shape (N,)).
+    """
+    n, k = y.shape
+    if d.shape == y.shape:
+        if np.any(d < 0) or not np.allclose(d.sum(axis=1), 1.0):
+            raise ValueError(f"{func}: expected each row of the one-hot target d to be "
+                             f"non-negative and sum to 1, got row sums {d.sum(axis=1)}")
+        return d
+    if d.shape == (n,):
+        if np.any(d != np.round(d)) or np.any(d < 0) or np.any(d >= k):
+            raise ValueError(f"{func}: expected label indices d to be whole numbers in "
+                             f"0..{k - 1} (y has {k} classes), got {d}")
+        return np.eye(k)[d.astype(int)]
+    raise ValueError(f"{func}: expected d to be one-hot with the shape of y {y.shape} or label "
+                     f"indices of shape ({n},), got d of shape {d.shape}")
+
+
+def _as_batch(func, d, y):
+    """Turn one sample (1-D y) into a batch of one, checking d against y."""
+    d = _as_float_array(func, "d", d)
+    y = _as_float_array(func, "y", y)
+    _check_ndim(func, "y", y, (1, 2))
+    if y.ndim == 1:
+        y = y.reshape(1, -1)
+        # One sample: d is one-hot like y, or a single label.
+        d = d.reshape(1, -1) if d.size == y.size and d.size > 1 else d.reshape(-1)
+    return d, y
+
+
+def _binary_targets(func, d, y):
+    """Check 0/1 targets of shape (N, 1) for one sigmoid output column."""
+    if d.shape == (y.shape[0],):
+        d = d.reshape(-1, 1)
+    _check_same_shape(func, d, y)
+    if np.any(d < 0) or np.any(d > 1):
+        raise ValueError(f"{func}: expected binary targets d between 0 and 1, got {d.ravel()}")
+    return d
+
+
+# ----------------------------------------------------------------------------------------------
+# Activation functions and their derivatives
+
+
+def step_function(x):
+    r"""Step function: 1 where the input is positive, else 0.
+
+    .. math:: f(x) = \begin{cases} 1 & x > 0 \\ 0 & x \le 0 \end{cases}
+
+    Shapes: ``x`` any shape; the result has the shape of ``x``.
+    """
+    x = _as_float_array("step_function", "x", x)
+    return _scalar_or_array(np.where(x > 0, 1.0, 0.0))
+
+
+def d_step_function(x):
+    r"""Derivative of the step function: 0 everywhere (taken as 0 at x = 0, where it jumps).
+
+    .. math:: f'(x) = 0
+
+    Shapes: ``x`` any shape; the result has the shape of ``x``.
+    """
+    x = _as_float_array("d_step_function", "x", x)
+    return _scalar_or_array(np.zeros_like(x))
+
+
+def sigmoid(x):
+    r"""Logistic sigmoid, squashing any real number into (0, 1).
+
+    .. math:: \sigma(x) = \frac{1}{1 + e^{-x}}
+
+    Computed so that ``exp`` only sees non-positive numbers: no overflow at x = -1000.
+
+    Shapes: ``x`` any shape; the result has the shape of ``x``.
+    """
+    x = _as_float_array("sigmoid", "x", x)
+    e = np.exp(-np.abs(x))  # in (0, 1]: never overflows
+    return _scalar_or_array(np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e)))
+
+
+def d_sigmoid(x):
+    r"""Derivative of the sigmoid, taken at the total input x (not at the output).
+
+    .. math:: \sigma'(x) = \sigma(x)\,(1 - \sigma(x))
+
+    Shapes: ``x`` any shape; the result has the shape of ``x``.
+    """
+    x = _as_float_array("d_sigmoid", "x", x)
+    s = sigmoid(x)
+    return s * (1.0 - s)
+
+
+def relu(x):
+    r"""Rectified linear unit: the input where it is positive, else 0.
+
+    .. math:: f(x) = \max(0, x)
+
+    Shapes: ``x`` any shape; the result has the shape of ``x``.
+    """
+    x = _as_float_array("relu", "x", x)
+    return _scalar_or_array(np.maximum(0.0, x))
+
+
+def d_relu(x):
+    r"""Derivative of ReLU, taken at the total input x; the course's convention is 0 at x = 0.
+
+    .. math:: f'(x) = \begin{cases} 1 & x > 0 \\ 0 & x \le 0 \end{cases}
+
+    Shapes: ``x`` any shape; the result has the shape of ``x``.
+    """
+    x = _as_float_array("d_relu", "x", x)
+    return _scalar_or_array(np.where(x > 0, 1.0, 0.0))
+
+
+def softmax(x):
+    r"""Softmax: turns scores into probabilities that sum to 1 (row by row for a batch).
+
+    .. math:: y_i = \frac{e^{x_i - m}}{\sum_k e^{x_k - m}}, \quad m = \max_k x_k
+
+    Subtracting the maximum m changes nothing mathematically (it cancels between numerator and
+    denominator) but keeps ``exp`` from overflowing.
+
+    Shapes: ``x`` (K,) for one sample or (N, K) for a batch; the result has the shape of ``x``.
+    """
+    x = _as_float_array("softmax", "x", x)
+    _check_ndim("softmax", "x", x, (1, 2))
+    shifted = x - np.max(x, axis=-1, keepdims=True)
+    e = np.exp(shifted)
+    return e / np.sum(e, axis=-1, keepdims=True)
+
+
+# ----------------------------------------------------------------------------------------------
+# Losses
+
+
+def mean_squared_error(d, y):
+    r"""Mean squared error, halved as in the course.
+
+    .. math:: E = \frac{1}{2} \cdot \frac{1}{M} \sum_{m=1}^{M} (d_m - y_m)^2
+
+    where M counts every element. The 1/2 cancels the 2 of the derivative; the division by M is
+    the average.
+
+    Shapes: ``d`` and ``y`` the same shape (a scalar, (K,) or (N, K)); the result is a scalar.
+    """
+    d = _as_float_array("mean_squared_error", "d", d)
+    y = _as_float_array("mean_squared_error", "y", y)
+    _check_same_shape("mean_squared_error", d, y)
+    return np.mean(np.square(d - y)) / 2
+
+
+def d_mean_squared_error(d, y):
+    r"""Derivative of ``mean_squared_error`` with respect to the output y.
+
+    .. math:: \frac{\partial E}{\partial y_m} = \frac{y_m - d_m}{M}
+
+    where M counts every element of y, as in the loss.
+
+    Shapes: ``d`` and ``y`` the same shape; the result has the shape of ``y``.
+    """
+    d = _as_float_array("d_mean_squared_error", "d", d)
+    y = _as_float_array("d_mean_squared_error", "y", y)
+    _check_same_shape("d_mean_squared_error", d, y)
+    return _scalar_or_array((y - d) / y.size)
+
+
+def cross_entropy_error(d, y):
+    r"""Cross-entropy between targets d and predicted probabilities y, averaged over the batch.
+
+    For K >= 2 classes (softmax output):
+
+    .. math:: E = -\frac{1}{N} \sum_{n=1}^{N} \sum_{k=1}^{K} d_{nk} \log(y_{nk} + 10^{-7})
+
+    For one sigmoid output column (K = 1), the binary cross-entropy, which scores d = 0 too:
+
+    .. math:: E = -\frac{1}{N} \sum_{n=1}^{N}
+              \left[ d_n \log(y_n + 10^{-7}) + (1 - d_n) \log(1 - y_n + 10^{-7}) \right]
+
+    The 1e-7 keeps the logarithm away from log(0).
+
+    Shapes: ``y`` (K,) for one sample or (N, K) for a batch; ``d`` one-hot with the shape of
+    ``y``, or label indices: a single label for one sample, (N,) for a batch. With K = 1,
+    ``d`` holds 0 or 1 per sample. The result is a scalar.
+    """
+    func = "cross_entropy_error"
+    d, y = _as_batch(func, d, y)
+    _check_probabilities(func, y)
+    n = y.shape[0]
+    if y.shape[1] == 1:
+        d = _binary_targets(func, d, y)
+        return -np.sum(d * np.log(y + LOG_GUARD) + (1 - d) * np.log(1 - y + LOG_GUARD)) / n
+    d = _class_targets(func, d, y)
+    return -np.sum(d * np.log(y + LOG_GUARD)) / n
+
+
+def softmax_with_loss(d, x):
+    r"""Softmax followed by the cross-entropy: the loss of a multi-class output layer.
+
+    .. math:: E = \mathrm{cross\_entropy\_error}(d, \mathrm{softmax}(x))
+
+    Shapes: ``x`` (K,) or (N, K) total inputs of the output layer; ``d`` as in
+    ``cross_entropy_error``. The result is a scalar.
+    """
+    x = _as_float_array("softmax_with_loss", "x", x)
+    _check_ndim("softmax_with_loss", "x", x, (1, 2))
+    return cross_entropy_error(d, softmax(x))
+
+
+def d_softmax_with_loss(d, y):
+    r"""Derivative of ``softmax_with_loss`` with respect to the total input x of the softmax.
+
+    Given y = softmax(x), it is the famous
+
+    .. math:: \frac{\partial E}{\partial x_{nk}} \approx \frac{y_{nk} - d_{nk}}{N}
+
+    and exactly, with the 1e-7 guard of the loss included,
+    :math:`\frac{1}{N}(y_{nk} \sum_j r_{nj} - r_{nk})` with
+    :math:`r_{nj} = d_{nj}\, y_{nj} / (y_{nj} + 10^{-7})`. The two differ by about 1e-7 relative,
+    below what the course prints, but a gradient check sees it.
+
+    Shapes: ``y`` (K,) or (N, K) softmax outputs; ``d`` as in ``cross_entropy_error``.
+    The result has the shape of ``y``.
+    """
+    func = "d_softmax_with_loss"
+    shape = np.shape(y)
+    d, y = _as_batch(func, d, y)
+    _check_probabilities(func, y)
+    if y.shape[1] == 1:
+        raise ValueError(f"{func}: expected at least 2 classes for softmax, got y of shape "
+                         f"{shape}; a single output column needs d_sigmoid_with_loss")
+    d = _class_targets(func, d, y)
+    r = d * y / (y + LOG_GUARD)
+    dx = (y * r.sum(axis=1, keepdims=True) - r) / y.shape[0]
+    return dx.reshape(shape)
+
+
+def d_sigmoid_with_loss(d, y):
+    r"""Derivative of the binary cross-entropy of a sigmoid output, with respect to its input u.
+
+    Given y = sigmoid(u), it is
+
+    .. math:: \frac{\partial E}{\partial u_n} \approx \frac{y_n - d_n}{N}
+
+    and exactly, with the 1e-7 guard of the loss included,
+    :math:`\frac{y_n (1 - y_n)}{N} \left(\frac{1 - d_n}{1 - y_n + 10^{-7}}
+    - \frac{d_n}{y_n + 10^{-7}}\right)`.
+
+    Shapes: ``y`` (1,) for one sample or (N, 1) for a batch of sigmoid outputs; ``d`` the shape
+    of ``y`` (or (N,)) with 0 or 1 per sample. The result has the shape of ``y``.
+    """
+    func = "d_sigmoid_with_loss"
+    shape = np.shape(y)
+    d, y = _as_batch(func, d, y)
+    _check_probabilities(func, y)
+    if y.shape[1] != 1:
+        raise ValueError(f"{func}: expected one sigmoid output column, got y of shape {shape}; "
+                         "several classes need softmax and d_softmax_with_loss")
+    d = _binary_targets(func, d, y)
+    slope = y * (1 - y)
+    du = slope * ((1 - d) / (1 - y + LOG_GUARD) - d / (y + LOG_GUARD)) / y.shape[0]
+    return du.reshape(shape)
+
+
+# ----------------------------------------------------------------------------------------------
+# Gradient checking
+
+
+def numerical_gradient(f, x, h=1e-4):
+    r"""Gradient of the scalar function f at x by central differences.
+
+    .. math:: \frac{\partial f}{\partial x_i} \approx \frac{f(x + h e_i) - f(x - h e_i)}{2h}
+
+    Each element of ``x`` is nudged in place and put back, so ``f`` may ignore its argument and
+    read ``x`` through a closure (for example the weights of a network). ``x`` is left exactly as
+    it was found.
+
+    Shapes: ``x`` a float array of any shape; the result has the shape of ``x``.
+    """
+    func = "numerical_gradient"
+    if not callable(f):
+        raise TypeError(f"{func}: expected a function f as the first argument, "
+                        f"got {type(f).__name__}")
+    if not isinstance(x, np.ndarray) or x.dtype.kind != "f":
+        got = x.dtype if isinstance(x, np.ndarray) else type(x).__name__
+        raise TypeError(f"{func}: expected x to be a NumPy array of floats (it is nudged in "
+                        f"place), got {got}; try np.asarray(x, dtype=float)")
+    grad = np.zeros_like(x)
+    for index in np.ndindex(x.shape):
+        original = x[index]
+        try:
+            x[index] = original + h
+            f_plus = f(x)
+            x[index] = original - h
+            f_minus = f(x)
+        finally:
+            x[index] = original
+        grad[index] = (_scalar_value(func, f_plus) - _scalar_value(func, f_minus)) / (2 * h)
+    return grad
+
+
+def _scalar_value(func, value):
+    value = np.asarray(value, dtype=float)
+    if value.size != 1:
+        raise ValueError(f"{func}: expected f to return a single number (the loss), "
+                         f"got an array of shape {value.shape}")
+    return value.item()
+
+
+# ----------------------------------------------------------------------------------------------
+# Display
+
+
+def print_vec(text, vec):
+    """Print ``*** text ***``, then the value, then a blank line, as the course does."""
+    print(f"*** {text} ***")
+    print(vec)
+    print()
