@@ -363,6 +363,25 @@ def numerical_gradient(f, x, h=1e-4):
     return grad
 
 
+def relative_error(a, b):
+    r"""Largest elementwise relative difference between two arrays, as used in gradient checks.
+
+    .. math:: \max_i \frac{|a_i - b_i|}{\max(|a_i| + |b_i|,\ 10^{-12})}
+
+    Around 1e-7 or below means the two agree; 1e-2 or above means a bug.
+
+    Shapes: ``a`` and ``b`` the same shape; the result is a scalar.
+    """
+    a = _as_float_array("relative_error", "a", a)
+    b = _as_float_array("relative_error", "b", b)
+    if a.shape != b.shape:
+        raise ValueError(f"relative_error: expected a and b of the same shape, "
+                         f"got a {a.shape} and b {b.shape}")
+    if a.size == 0:
+        return 0.0
+    return float(np.max(np.abs(a - b) / np.maximum(np.abs(a) + np.abs(b), 1e-12)))
+
+
 def _scalar_value(func, value):
     value = np.asarray(value, dtype=float)
     if value.size != 1:

@@ -8,14 +8,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from common import functions as F
-from common.functions import numerical_gradient
+from common.functions import numerical_gradient, relative_error
 
 SETTINGS = settings(max_examples=30, deadline=None)
-
-
-def relative_error(a, b):
-    a, b = np.asarray(a), np.asarray(b)
-    return np.max(np.abs(a - b) / np.maximum(1e-12, np.abs(a) + np.abs(b)))
 
 
 @st.composite
@@ -162,6 +157,11 @@ def test_numerical_gradient_any_shape_and_leaves_x_alone():
     np.testing.assert_array_equal(x, before)
 
 
+def test_relative_error():
+    assert relative_error([1.0, 2.0], [1.0, 2.0]) == 0.0
+    assert relative_error([1.0, 0.0], [3.0, 0.0]) == pytest.approx(0.5)
+
+
 def test_numerical_gradient_restores_x_when_f_fails():
     x = np.array([1.0, 2.0])
 
@@ -262,6 +262,8 @@ BAD_INPUTS = [
      r"d_softmax_with_loss: expected at least 2 classes .* d_sigmoid_with_loss"),
     (F.d_sigmoid_with_loss, (np.array([[1, 0]]), np.array([[0.5, 0.5]])), ValueError,
      r"d_sigmoid_with_loss: expected one sigmoid output column, got y of shape \(1, 2\)"),
+    (relative_error, (np.zeros(2), np.zeros(3)), ValueError,
+     r"relative_error: expected a and b of the same shape, got a \(2,\) and b \(3,\)"),
     (F.sigmoid, (1 + 2j,), TypeError, r"sigmoid: expected real numbers for x, got complex"),
     (numerical_gradient, ("f", np.zeros(2)), TypeError,
      r"numerical_gradient: expected a function f .* got str"),
