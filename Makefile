@@ -32,6 +32,14 @@ test: lint
 execute: $(STAMP)
 	$(BIN)/python tools/execute_notebooks.py $(filter %.ipynb,$(NB))
 
+# The learner edition: solutions replaced by `raise NotImplementedError`, outputs cleared.
+learner: $(STAMP)
+	$(BIN)/python -m common.classroom learner build/learner
+
+# Grade a learner's notebooks: make grade NB=build/learner (a folder or one notebook).
+grade: $(STAMP)
+	$(BIN)/python -m common.classroom grade $(NB)
+
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/run.py
 

@@ -21,18 +21,25 @@ class ExerciseNotDone(ExerciseFailed):
 
 def format_value(value):
     """Show a value on one short line: small arrays in full, large ones by shape."""
-    if isinstance(value, np.ndarray) and value.size > 8:
-        return f"<array of shape {value.shape}>"
-    if isinstance(value, (np.ndarray, list, tuple)) and np.size(value) <= 8:
+    if isinstance(value, (list, tuple)):
         try:
-            array = np.asarray(value, dtype=float)
+            value = np.asarray(value, dtype=float)
         except (TypeError, ValueError):
             return repr(value)
-        return np.array2string(array, precision=4, separator=", ", max_line_width=10**6)
+    if isinstance(value, np.ndarray):
+        if value.size > 8:
+            return f"<array of shape {value.shape}>"
+        if value.ndim == 0:
+            value = value[()]
+        else:
+            return "[" + ", ".join(format_value(row) for row in value) + "]"
     if isinstance(value, dict):
         return "{" + ", ".join(f"{k!r}: {format_value(v)}" for k, v in value.items()) + "}"
     if isinstance(value, (float, np.floating)):
-        return f"{float(value):.6g}"
+        text = f"{float(value):.6g}"
+        return text + ".0" if text.lstrip("-").isdigit() else text
+    if isinstance(value, np.integer):
+        return str(int(value))
     return repr(value)
 
 

@@ -1,0 +1,140 @@
+"""The learner edition and grading: solutions are stripped, and grading can fail, precisely."""
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+from common import classroom
+
+ROOT = Path(__file__).resolve().parent.parent
+
+EXERCISE = '''def double(x):
+    """Return twice x."""
+    ### BEGIN SOLUTION
+    return 2 * x
+    ### END SOLUTION
+'''
+CHECK = '''from common.grading import Checker
+
+checker = Checker("double", double)
+checker.expect_close((3.0,), 6.0, hints=[(3.0, "multiply by 2")])
+checker.done()'''
+
+
+def tagged(source, *tags, **metadata):
+    return new_code_cell(source, metadata={"tags": list(tags), **metadata})
+
+
+def course_notebook():
+    """A one-exercise notebook in the course's format, with an endless Let's-try cell."""
+    nb = new_notebook(cells=[
+        new_markdown_cell("# A tiny lesson"),
+        new_code_cell("import numpy as np"),
+        tagged(EXERCISE, "exercise"),
+        tagged(CHECK, "check", editable=False, deletable=False),
+        tagged("while True:  # a learner's endless loop must not block grading\n    pass",
+               "lets-try"),
+    ])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
+    return nb
+
+
+@pytest.fixture
+def released(tmp_path):
+    """A reference folder with the tiny lesson, and its learner edition."""
+    reference = tmp_path / "reference"
+    reference.mkdir()
+    nbformat.write(course_notebook(), reference / "lesson.ipynb")
+    classroom.release(tmp_path / "learner", reference=reference)
+    return reference, tmp_path / "learner"
+
+
+def grade(folder):
+    result = subprocess.run([sys.executable, "-m", "common.classroom", "grade", str(folder)],
+                            capture_output=True, text=True, cwd=ROOT, timeout=300)
+    return result.returncode, result.stdout
+
+
+def edit_exercise(folder, new_body):
+    path = folder / "lesson.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    cell = next(c for c in nb.cells if "exercise" in c.metadata.get("tags", []))
+    cell.source = cell.source.replace(classroom.STUB, new_body)
+    nbformat.write(nb, path)
+
+
+def test_learner_edition_strips_solutions_and_keeps_the_rest(released):
+    _, learner = released
+    nb = nbformat.read(learner / "lesson.ipynb", as_version=4)
+    exercise = nb.cells[2].source
+    assert "return 2 * x" not in exercise and classroom.BEGIN not in exercise
+    assert exercise.startswith('def double(x):\n    """Return twice x."""\n    raise Not')
+    assert nb.cells[3].source == CHECK and nb.cells[4].source.startswith("while True")
+    assert all(not c.get("outputs") and c.get("execution_count") is None
+               for c in nb.cells if c.cell_type == "code")
+    manifest = json.loads((learner / "checks.json").read_text())
+    assert manifest == {"lesson.ipynb": {nb.cells[3].id: classroom.digest(CHECK)}}
+
+
+@pytest.mark.parametrize("source, message", [
+    ("def f():\n    return 1\n", "without a ### BEGIN SOLUTION"),
+    ("def f():\n    ### BEGIN SOLUTION\n    return 1\n", "without ### END SOLUTION"),
+    ("def f():\n    ### END SOLUTION\n", "without ### BEGIN SOLUTION"),
+])
+def test_malformed_solution_regions_are_refused(source, message):
+    with pytest.raises(ValueError, match=message):
+        classroom.strip_solution(source, "lesson, cell 2")
+
+
+def test_tampering_is_detected_without_running_anything(released):
+    _, learner = released
+    nb = nbformat.read(learner / "lesson.ipynb", as_version=4)
+    checks = json.loads((learner / "checks.json").read_text())["lesson.ipynb"]
+    assert classroom.find_tampering(nb, checks) == {}
+    nb.cells[3].source = 'print("✔ double: 1/1 checks passed")'
+    assert classroom.find_tampering(nb, checks) == {nb.cells[3].id: "check cell changed"}
+    del nb.cells[3]
+    assert list(classroom.find_tampering(nb, checks).values()) == ["check cell deleted"]
+
+
+def test_grading_the_loop_end_to_end(released):
+    """Reference passes; the release says "not done yet"; a wrong answer and tampering fail."""
+    reference, learner = released
+    shutil.copy(learner / "checks.json", reference / "checks.json")
+    code, out = grade(reference)
+    assert code == 0 and "PASS  double" in out and "Score: 1/1" in out
+
+    code, out = grade(learner)
+    assert code == 1 and "FAIL  double" in out and "[double] not done yet" in out
+
+    edit_exercise(learner, "return x")
+    code, out = grade(learner)
+    assert code == 1
+    assert "[double] double(3.0) should be 6.0, got 3.0 - multiply by 2" in out
+
+    path = learner / "lesson.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    nb.cells[3].source = 'print("✔ double: 1/1 checks passed")'
+    nbformat.write(nb, path)
+    code, out = grade(learner)
+    assert code == 1 and "TAMPERED: check cell changed" in out
+
+
+def test_course_release_fails_every_exercise_and_reference_passes(tmp_path):
+    """make learner + make grade on the real lessons: every exercise "not done yet"."""
+    classroom.release(tmp_path / "learner")
+    code, out = grade(tmp_path / "learner")
+    rows = [line for line in out.splitlines() if line.startswith(("  PASS", "  FAIL"))]
+    assert code == 1 and rows, out
+    assert all(row.startswith("  FAIL") and "not done yet" in row for row in rows), out
+
+    code, out = grade(ROOT / "notebooks")
+    rows = [line for line in out.splitlines() if line.startswith(("  PASS", "  FAIL"))]
+    assert code == 0 and rows and all(row.startswith("  PASS") for row in rows), out
