@@ -41,8 +41,9 @@ IPyNbFile.setup = _setup_with_kernel_fixes
 
 # Output produced inside an ipywidgets Output widget (an interact's first run, say) belongs to
 # the widget, and nbclient stores it there, not in the cell. nbval knows nothing of widgets and
-# would see it as cell output. Follow the widgets' capture state and hide what they capture.
-CAPTURED_TYPES = {"stream", "display_data", "update_display_data", "clear_output", "error"}
+# would see it as cell output. Follow the widgets' capture state and hide what they capture,
+# except errors: a widget that crashes on its first draw must fail the cell.
+CAPTURED_TYPES = {"stream", "display_data", "update_display_data", "clear_output"}
 _get_message = RunningKernel.get_message
 
 
