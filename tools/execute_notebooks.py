@@ -18,6 +18,19 @@ KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "nam
 CELL_METADATA_KEPT = ("tags", "editable", "deletable", "jupyter")
 
 
+def merge_streams(outputs):
+    """Join consecutive prints to the same stream, which the kernel may send in pieces."""
+    merged = []
+    for output in outputs:
+        last = merged[-1] if merged else None
+        if (output.output_type == "stream" and last is not None
+                and last.output_type == "stream" and last.name == output.name):
+            last.text += output.text
+        else:
+            merged.append(output)
+    return merged
+
+
 def execute(path):
     path = Path(path)
     nb = nbformat.read(path, as_version=4)
@@ -28,6 +41,8 @@ def execute(path):
     nb.metadata = nbformat.from_dict({"kernelspec": KERNELSPEC,
                                       "language_info": {"name": "python"}})
     for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs = merge_streams(cell.outputs)
         cell.metadata = nbformat.from_dict(
             {k: v for k, v in cell.metadata.items() if k in CELL_METADATA_KEPT})
     nbformat.validate(nb)
