@@ -499,8 +499,8 @@ def _screenshot(page, name):
     page.set_viewport_size(VIEWPORT)
 
 
-@pytest.mark.parametrize("name", NOTEBOOKS)
-def test_notebook_runs_in_jupyterlab(page, lab_server, name):
+def _run_notebook(page, lab_server, name):
+    """Open, run, check and photograph one notebook."""
     stored_cells = _stored_code_cells(lab_server["root"] / name)  # the copy the server runs
     url = f"{lab_server['url']}/lab/tree/{name}?token={lab_server['token']}&reset"
     try:
@@ -520,7 +520,24 @@ def test_notebook_runs_in_jupyterlab(page, lab_server, name):
     assert not problems, f"{name} in JupyterLab:\n" + "\n".join(f"- {p}" for p in problems)
 
 
-def test_browser_reaches_only_the_loopback_address(page, lab_server):
+# xdist's --dist loadscope sends each class to one worker, so the two halves run in parallel,
+# each with its own server and browser (the fixtures are module-scoped, per worker).
+class TestFirstHalf:
+    @pytest.mark.parametrize("name", NOTEBOOKS[::2])
+    def test_notebook_runs_in_jupyterlab(self, page, lab_server, name):
+        _run_notebook(page, lab_server, name)
+
+
+class TestSecondHalf:
+    @pytest.mark.parametrize("name", NOTEBOOKS[1::2])
+    def test_notebook_runs_in_jupyterlab(self, page, lab_server, name):
+        _run_notebook(page, lab_server, name)
+
+    def test_browser_reaches_only_the_loopback_address(self, page, lab_server):
+        _check_loopback_only(page, lab_server)
+
+
+def _check_loopback_only(page, lab_server):
     # A page from the server whose security policy lets scripts fetch (JSON pages do not).
     page.goto(f"{lab_server['url']}/login")
     outcomes = page.evaluate("""async (local) => {
