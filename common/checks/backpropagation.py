@@ -9,7 +9,7 @@ forgotten or doubled batch average, the bias summed over the wrong axis) when th
 
 import numpy as np
 
-from common import functions
+from common import functions, networks
 from common.functions import numerical_gradient, relative_error
 from common.grading import Checker, format_value
 
@@ -25,40 +25,8 @@ NUMERICAL_TOLERANCE = 1e-5
 # Reference implementations
 
 
-def reference_forward(network, x):
-    r"""Forward pass of the lesson's network: ReLU hidden layer, softmax output.
-
-    .. math:: u_1 = x W_1 + b_1,\quad z_1 = \mathrm{ReLU}(u_1),\quad
-              y = \mathrm{softmax}(z_1 W_2 + b_2)
-
-    Shapes: ``x`` (N, D); returns ``u1`` (N, H), ``z1`` (N, H) and ``y`` (N, K).
-    """
-    u1 = np.dot(x, network["W1"]) + network["b1"]
-    z1 = functions.relu(u1)
-    y = functions.softmax(np.dot(z1, network["W2"]) + network["b2"])
-    return u1, z1, y
-
-
-def reference_backward(network, x, d, u1, z1, y):
-    r"""Backward pass of the lesson's network: the cross-entropy's gradient for each parameter.
-
-    .. math:: \delta_2 = \frac{\partial E}{\partial u_2},\quad
-              \delta_1 = (\delta_2 W_2^\top) \odot f'(u_1),\quad
-              \frac{\partial E}{\partial W_2} = z_1^\top \delta_2,\quad
-              \frac{\partial E}{\partial W_1} = x^\top \delta_1,\quad
-              \frac{\partial E}{\partial b_l} = \sum_n \delta_l
-
-    Shapes: ``x`` (N, D), ``d`` and ``y`` (N, K), ``u1`` and ``z1`` (N, H); returns a dict with
-    the shapes of the network's parameters.
-    """
-    grad = {}
-    delta2 = functions.d_softmax_with_loss(d, y)
-    grad["b2"] = np.sum(delta2, axis=0)
-    grad["W2"] = np.dot(z1.T, delta2)
-    delta1 = np.dot(delta2, network["W2"].T) * functions.d_relu(u1)
-    grad["b1"] = np.sum(delta1, axis=0)
-    grad["W1"] = np.dot(x.T, delta1)
-    return grad
+reference_forward = networks.forward
+reference_backward = networks.backward
 
 
 def reference_delta_hidden(delta2, W2, u1):

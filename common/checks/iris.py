@@ -11,7 +11,7 @@ The network is the assignment's: total input ``u1 = x W1 + b1``, hidden output
 
 import numpy as np
 
-from common import functions
+from common import functions, networks
 from common.functions import numerical_gradient, relative_error
 from common.grading import Checker
 
@@ -20,42 +20,22 @@ from common.grading import Checker
 
 
 def reference_forward(network, x):
-    r"""Forward pass of the two-layer network: ReLU hidden layer, softmax output.
+    """Forward pass of the two-layer network (see ``common.networks``).
 
-    .. math:: u_1 = x W_1 + b_1,\quad z_1 = \mathrm{relu}(u_1),\quad
-              y = \mathrm{softmax}(z_1 W_2 + b_2)
-
-    Shapes: ``x`` (N, D); ``network`` holds ``W1`` (D, H), ``b1`` (H,), ``W2`` (H, K),
-    ``b2`` (K,). Returns ``(y, cache)``: ``y`` (N, K), and ``cache`` the dict
+    Shapes: ``x`` (N, D). Returns ``(y, cache)``: ``y`` (N, K), and ``cache`` the dict
     ``{'u1': (N, H), 'z1': (N, H), 'y': (N, K)}`` that the backward pass needs.
     """
-    u1 = np.dot(x, network["W1"]) + network["b1"]
-    z1 = functions.relu(u1)
-    u2 = np.dot(z1, network["W2"]) + network["b2"]
-    y = functions.softmax(u2)
+    u1, z1, y = networks.forward(network, x)
     return y, {"u1": u1, "z1": z1, "y": y}
 
 
 def reference_backward(network, x, d, cache):
-    r"""Gradients of the batch-averaged cross-entropy with respect to W1, b1, W2, b2.
-
-    .. math:: \delta_2 = \frac{y - d}{N},\quad \nabla W_2 = z_1^\top \delta_2,\quad
-              \delta_1 = \delta_2 W_2^\top \odot \mathrm{relu}'(u_1),\quad
-              \nabla W_1 = x^\top \delta_1
-
-    and each bias gradient is its delta summed over the batch.
+    """Gradients of the batch-averaged cross-entropy (see ``common.networks.backward``).
 
     Shapes: ``x`` (N, D); ``d`` one-hot (N, K); ``cache`` as returned by ``reference_forward``.
     Returns ``grad``, a dict with the keys and shapes of ``network``.
     """
-    delta2 = functions.d_softmax_with_loss(d, cache["y"])
-    grad = {}
-    grad["W2"] = np.dot(cache["z1"].T, delta2)
-    grad["b2"] = np.sum(delta2, axis=0)
-    delta1 = np.dot(delta2, network["W2"].T) * functions.d_relu(cache["u1"])
-    grad["W1"] = np.dot(x.T, delta1)
-    grad["b1"] = np.sum(delta1, axis=0)
-    return grad
+    return networks.backward(network, x, d, cache["u1"], cache["z1"], cache["y"])
 
 
 def reference_accuracy(d, y):
