@@ -4,10 +4,11 @@ For each notebook in notebooks/ the test opens it in JupyterLab, runs all cells,
 learner would see: no exceptions, every plot drawn as an image, and every widget responding when
 its slider or dropdown moves. It saves a screenshot of each notebook to screenshots/<name>.png.
 
-One JupyterLab server and one browser serve the whole module (pytest-xdist's --dist loadscope
-keeps the module on one worker). The server runs on a temporary copy of notebooks/, so running
-cells never changes the committed notebooks, with its own Jupyter config directory that turns off
-JupyterLab's news and update pop-ups. The browser may only talk to 127.0.0.1.
+One JupyterLab server and one browser serve each pytest-xdist worker: the notebooks are split
+into two test classes, which --dist loadscope runs on two workers at once. The server runs on a
+temporary copy of notebooks/, so running cells never changes the committed notebooks, with its
+own Jupyter config directory that turns off JupyterLab's news and update pop-ups. The browser
+may only talk to 127.0.0.1.
 
 Needs Debian's Chromium (`sudo apt-get install chromium`); Playwright never downloads a browser.
 Without Chromium the test is skipped, except under CI=true, where that is a failure.
