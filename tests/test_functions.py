@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 from common import functions as F
 from common.functions import numerical_gradient, relative_error
 
-SETTINGS = settings(max_examples=30, deadline=None)
+# derandomize: the same examples every run, so a red CI is reproducible and never a fluke.
+SETTINGS = settings(max_examples=30, deadline=None, derandomize=True)
 
 
 def gradient_mismatch(analytic, numeric):
