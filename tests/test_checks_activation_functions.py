@@ -5,7 +5,6 @@ import pytest
 
 from common import functions
 from common.checks.activation_functions import check_d_relu, check_d_sigmoid, check_sigmoid
-from common.grading import ExerciseFailed, ExerciseNotDone
 
 # ---------------------------------------------------------------------------------------------
 # Reference solutions (as in the notebook) and correct alternatives written differently
@@ -44,7 +43,8 @@ def d_relu_heaviside(x):
     return np.heaviside(np.asarray(x, dtype=float), 0.0)
 
 
-def not_done(x):
+def stub(x):
+    """The exercise as handed out."""
     raise NotImplementedError
 
 
@@ -123,24 +123,24 @@ def d_relu_flattened(x):
 # ---------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("check, func", [
-    (check_sigmoid, sigmoid_reference), (check_sigmoid, sigmoid_clipped),
-    (check_sigmoid, functions.sigmoid),
-    (check_d_sigmoid, d_sigmoid_reference), (check_d_sigmoid, d_sigmoid_from_exp),
-    (check_d_sigmoid, functions.d_sigmoid),
-    (check_d_relu, d_relu_reference), (check_d_relu, d_relu_heaviside),
-    (check_d_relu, functions.d_relu),
+@pytest.mark.parametrize("check, name, func", [
+    (check_sigmoid, "sigmoid", sigmoid_reference), (check_sigmoid, "sigmoid", sigmoid_clipped),
+    (check_sigmoid, "sigmoid", functions.sigmoid),
+    (check_d_sigmoid, "d_sigmoid", d_sigmoid_reference),
+    (check_d_sigmoid, "d_sigmoid", d_sigmoid_from_exp),
+    (check_d_sigmoid, "d_sigmoid", functions.d_sigmoid),
+    (check_d_relu, "d_relu", d_relu_reference), (check_d_relu, "d_relu", d_relu_heaviside),
+    (check_d_relu, "d_relu", functions.d_relu),
 ])
-def test_right_answers_pass(check, func, capsys):
-    check(func)
-    out = capsys.readouterr().out
-    assert out.startswith("✔ ") and "checks passed" in out and out.count("\n") == 1
+def test_right_answers_pass(check, name, func, passes):
+    passes(check, func, name)
 
 
-@pytest.mark.parametrize("check", [check_sigmoid, check_d_sigmoid, check_d_relu])
-def test_stub_is_not_done(check):
-    with pytest.raises(ExerciseNotDone, match="not done yet"):
-        check(not_done)
+@pytest.mark.parametrize("check, name", [
+    (check_sigmoid, "sigmoid"), (check_d_sigmoid, "d_sigmoid"), (check_d_relu, "d_relu"),
+])
+def test_stub_is_not_done(check, name, not_done):
+    not_done(check, stub, name)
 
 
 @pytest.mark.parametrize("check, name, func, hint", [
@@ -161,26 +161,17 @@ def test_stub_is_not_done(check):
     (check_d_relu, "d_relu", d_relu_sign, "np.sign"),
     (check_d_relu, "d_relu", d_relu_flattened, "a number in, a number out"),
 ])
-def test_typical_mistakes_fail_with_a_hint(check, name, func, hint):
-    with pytest.raises(ExerciseFailed) as info:
-        check(func)
-    message = str(info.value)
-    assert not isinstance(info.value, ExerciseNotDone)
-    assert message.startswith(f"[{name}] ")
-    assert hint in message
-    assert "\n" not in message
+def test_typical_mistakes_fail_with_a_hint(check, name, func, hint, rejected):
+    assert hint in rejected(check, func, name)
 
 
-def test_failure_names_input_expected_and_received():
-    with pytest.raises(ExerciseFailed) as info:
-        check_d_relu(d_relu_one_at_zero)
-    assert str(info.value) == (
+def test_failure_names_input_expected_and_received(rejected):
+    assert rejected(check_d_relu, d_relu_one_at_zero, "d_relu") == (
         "[d_relu] d_relu_one_at_zero([-2.0, -0.5, 0.0, 0.5, 3.0]) should be "
         "[0.0, 0.0, 0.0, 1.0, 1.0], got [0.0, 0.0, 1.0, 1.0, 1.0] - at x = 0 the course takes the "
         "derivative as 0: use x > 0, not x >= 0")
 
 
-def test_checks_do_not_leak_warnings():
+def test_checks_do_not_leak_warnings(rejected):
     """The naive sigmoid's overflow is recorded by the check, not raised (pytest errors on it)."""
-    with pytest.raises(ExerciseFailed):
-        check_sigmoid(sigmoid_naive)
+    rejected(check_sigmoid, sigmoid_naive, "sigmoid")

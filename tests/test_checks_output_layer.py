@@ -9,7 +9,6 @@ from common.checks.output_layer import (
     check_mean_squared_error,
     check_softmax,
 )
-from common.grading import ExerciseFailed, ExerciseNotDone
 
 # ---------------------------------------------------------------------------------------------
 # Reference solutions (as in the notebook) and correct alternatives written differently
@@ -60,7 +59,8 @@ def cee_one_hot_sum(d, y):
     return -np.sum(d * np.log(y + 1e-7)) / y.shape[0]
 
 
-def not_done(*args):
+def stub(*args):
+    """The exercise as handed out."""
     raise NotImplementedError
 
 
@@ -172,24 +172,25 @@ def cee_positive_sign(d, y):
 # ---------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("check, func", [
-    (check_mean_squared_error, mse_reference), (check_mean_squared_error, mse_sum_over_size),
-    (check_mean_squared_error, functions.mean_squared_error),
-    (check_softmax, softmax_reference), (check_softmax, softmax_transposed),
-    (check_softmax, functions.softmax),
-    (check_cross_entropy_error, cee_reference), (check_cross_entropy_error, cee_one_hot_sum),
+@pytest.mark.parametrize("check, name, func", [
+    (check_mean_squared_error, "mean_squared_error", mse_reference),
+    (check_mean_squared_error, "mean_squared_error", mse_sum_over_size),
+    (check_mean_squared_error, "mean_squared_error", functions.mean_squared_error),
+    (check_softmax, "softmax", softmax_reference), (check_softmax, "softmax", softmax_transposed),
+    (check_softmax, "softmax", functions.softmax),
+    (check_cross_entropy_error, "cross_entropy_error", cee_reference),
+    (check_cross_entropy_error, "cross_entropy_error", cee_one_hot_sum),
 ])
-def test_right_answers_pass(check, func, capsys):
-    check(func)
-    out = capsys.readouterr().out
-    assert out.startswith("✔ ") and "checks passed" in out and out.count("\n") == 1
+def test_right_answers_pass(check, name, func, passes):
+    passes(check, func, name)
 
 
-@pytest.mark.parametrize("check", [check_mean_squared_error, check_softmax,
-                                   check_cross_entropy_error])
-def test_stub_is_not_done(check):
-    with pytest.raises(ExerciseNotDone, match="not done yet"):
-        check(not_done)
+@pytest.mark.parametrize("check, name", [
+    (check_mean_squared_error, "mean_squared_error"), (check_softmax, "softmax"),
+    (check_cross_entropy_error, "cross_entropy_error"),
+])
+def test_stub_is_not_done(check, name, not_done):
+    not_done(check, stub, name)
 
 
 @pytest.mark.parametrize("check, name, func, hint", [
@@ -215,23 +216,16 @@ def test_stub_is_not_done(check):
     (check_cross_entropy_error, "cross_entropy_error", cee_no_reshape, "reshape y and d"),
     (check_cross_entropy_error, "cross_entropy_error", cee_positive_sign, "mind the sign"),
 ])
-def test_typical_mistakes_fail_with_a_hint(check, name, func, hint):
-    with pytest.raises(ExerciseFailed) as info:
-        check(func)
-    message = str(info.value)
-    assert not isinstance(info.value, ExerciseNotDone)
-    assert message.startswith(f"[{name}] ")
-    assert hint in message
-    assert "\n" not in message
+def test_typical_mistakes_fail_with_a_hint(check, name, func, hint, rejected):
+    assert hint in rejected(check, func, name)
 
 
-def test_the_issue_example_message():
-    with pytest.raises(ExerciseFailed) as info:
-        check_softmax(softmax_no_shift)
-    assert str(info.value) == ("[softmax] softmax_no_shift([1000.0, 0.0]) should be [1.0, 0.0], "
-                               "got [nan, 0.0] - subtract the maximum before exp")
+def test_the_issue_example_message(rejected):
+    assert rejected(check_softmax, softmax_no_shift, "softmax") == (
+        "[softmax] softmax_no_shift([1000.0, 0.0]) should be [1.0, 0.0], "
+        "got [nan, 0.0] - subtract the maximum before exp")
 
 
-def test_cross_entropy_check_names_the_batch_average():
-    with pytest.raises(ExerciseFailed, match=r"divide by the batch size N = 3$"):
-        check_cross_entropy_error(cee_no_average)
+def test_cross_entropy_check_names_the_batch_average(rejected):
+    message = rejected(check_cross_entropy_error, cee_no_average, "cross_entropy_error")
+    assert message.endswith("divide by the batch size N = 3")
