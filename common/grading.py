@@ -43,6 +43,17 @@ def format_value(value):
     return repr(value)
 
 
+def describe_difference(expected, received):
+    """Say how ``received`` differs from ``expected`` (same shape): in full, or where most."""
+    if expected.size <= 8:
+        return f"should be {format_value(expected)}, got {format_value(received)}"
+    gap = np.abs(received - expected)
+    index = np.unravel_index(np.argmax(np.where(np.isnan(gap), np.inf, gap)), expected.shape)
+    where = ", ".join(str(int(i)) for i in index)
+    return (f"differs most at [{where}]: should be {format_value(expected[index])}, "
+            f"got {format_value(received[index])}")
+
+
 def _same_numbers(a, b, rtol, atol):
     try:
         a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
@@ -91,13 +102,22 @@ class Checker:
         return result
 
     def expect_close(self, args, expected, *, hints=(), label=None, rtol=1e-6, atol=1e-9):
-        """Check that ``func(*args)`` has the shape and values of ``expected``.
+        """Check that ``func(*args)`` has the shape and values of ``expected``; return it.
 
         ``hints`` pairs a typical wrong answer (a value, or a predicate on the received value)
         with the advice to give when the learner's answer matches it.
         """
         label = label or self.describe(args)
         got = self.call(*args, label=label)
+        self.compare(label, got, expected, hints=hints, rtol=rtol, atol=atol)
+        return got
+
+    def compare(self, label, got, expected, *, hints=(), rtol=1e-6, atol=1e-9):
+        """Check a value already received (say, one entry of a returned dict) against ``expected``.
+
+        ``label`` says what the value is, e.g. ``"step(...)['W1']"``; ``hints`` as in
+        ``expect_close``.
+        """
         expected = np.asarray(expected, dtype=float)
         try:
             received = np.asarray(got, dtype=float)
@@ -114,10 +134,8 @@ class Checker:
             self.fail(f"{label} should have shape {expected.shape}, got shape "
                       f"{received.shape}{hint}")
         if not np.allclose(received, expected, rtol=rtol, atol=atol, equal_nan=False):
-            self.fail(f"{label} should be {format_value(expected)}, got "
-                      f"{format_value(received)}{hint}")
+            self.fail(f"{label} {describe_difference(expected, received)}{hint}")
         self.passed += 1
-        return got
 
     def expect(self, condition, message):
         """Count a check that the caller computed; ``message`` explains a failure."""

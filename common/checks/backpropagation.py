@@ -11,7 +11,7 @@ import numpy as np
 
 from common import functions, networks
 from common.functions import numerical_gradient, relative_error
-from common.grading import Checker, format_value
+from common.grading import Checker, describe_difference
 
 #: The keys of the network dict and of the gradient dict, in the course's order.
 PARAMS = ("W1", "W2", "b1", "b2")
@@ -209,16 +209,6 @@ def _close(a, b):
     return a.shape == b.shape and np.allclose(a, b, rtol=RTOL, atol=ATOL)
 
 
-def _difference(want, received):
-    """Describe how ``received`` differs from ``want`` (same shape) on one short line."""
-    if want.size <= 8:
-        return f"should be {format_value(want)}, got {format_value(received)}"
-    index = np.unravel_index(np.argmax(np.abs(received - want)), want.shape)
-    where = ", ".join(str(int(i)) for i in index)
-    return (f"should be {format_value(want)} but differs at [{where}]: expected "
-            f"{want[index]:.6g}, got {received[index]:.6g}")
-
-
 def _expect_array(c, what, received, want, hints, like=""):
     """Compare an array with the expected one; ``hints`` are (wrong value, advice) pairs."""
     try:
@@ -229,7 +219,7 @@ def _expect_array(c, what, received, want, hints, like=""):
     c.expect(received.shape == want.shape,
              f"{what} should have shape {want.shape}{like}, got shape {received.shape}{hint}")
     c.expect(np.allclose(received, want, rtol=RTOL, atol=ATOL),
-             f"{what} {_difference(want, received)}{hint}")
+             f"{what} {describe_difference(want, received)}{hint}")
 
 
 def _expect_grads(c, label, got, expected, mistakes):

@@ -40,26 +40,6 @@ def reference_minibatch_indices(n, batch_size, rng):
 # Helpers
 
 
-def _compare(c, label, received, expected, hints=(), rtol=1e-6, atol=1e-9):
-    """Like Checker.expect_close, for a value already received (one part of a dict or tuple)."""
-    expected = np.asarray(expected, dtype=float)
-    try:
-        received = np.asarray(received, dtype=float)
-    except (TypeError, ValueError):
-        c.fail(f"{label} should be numbers, got {type(received).__name__} {received!r}")
-    hint = ""
-    for wrong, advice in hints:
-        wrong = np.asarray(wrong, dtype=float)
-        if wrong.shape == received.shape and np.allclose(received, wrong, rtol=rtol, atol=atol):
-            hint = f" - {advice}"
-            break
-    if received.shape != expected.shape:
-        c.fail(f"{label} should have shape {expected.shape}, got shape {received.shape}{hint}")
-    if not np.allclose(received, expected, rtol=rtol, atol=atol):
-        c.fail(f"{label} should be {format_value(expected)}, got {format_value(received)}{hint}")
-    c.passed += 1
-
-
 def _network(rng=None):
     """The course's 2-3-2 weights (fixed) or random ones of the same shapes."""
     if rng is None:
@@ -106,7 +86,7 @@ def _check_step_case(c, params, grads, learning_rate, what):
     expected = reference_gradient_descent_step(params, grads, learning_rate)
     for key in params:
         hints = [(value[key], advice) for value, advice in wrong.values()]
-        _compare(c, f"{call}[{key!r}] with {what}", got[key], expected[key], hints)
+        c.compare(f"{call}[{key!r}] with {what}", got[key], expected[key], hints=hints)
     # Checker.call passed copies; run once more on our own copies to see what changes in place.
     params_probe, grads_probe = copy.deepcopy(params), copy.deepcopy(grads)
     c.func(params_probe, grads_probe, learning_rate)
@@ -166,8 +146,8 @@ def _check_linear_case(c, x, d, w, b, label):
         (delta / n, "grad_b has the shape of b: sum delta over the batch, axis=0"),
         (delta.sum() / n, "grad_b has the shape of b (1,): use delta.sum(axis=0)"),
     ]
-    _compare(c, f"{label} grad_w", grad_w, expected_w, hints_w)
-    _compare(c, f"{label} grad_b", grad_b, expected_b, hints_b)
+    c.compare(f"{label} grad_w", grad_w, expected_w, hints=hints_w)
+    c.compare(f"{label} grad_b", grad_b, expected_b, hints=hints_b)
     return grad_w, grad_b
 
 
