@@ -8,10 +8,11 @@ Cell roles are cell tags: ``exercise`` cells hold the reference solution between
 ``common.checks``; ``lets-try`` cells are free exploration.
 
 The learner edition replaces every solution region with ``raise NotImplementedError``, clears
-the outputs and writes ``checks.json``: the id and sha256 of every check cell, which ``grade``
-compares against to detect tampering. ``grade`` then runs a scratch copy with
-``pytest --nbval-lax`` (check cells compared, Let's-try cells skipped, a timeout per cell),
-prints a score table and exits 1 if any exercise fails.
+the outputs, tags check cells ``raises-exception`` (so Run All goes on past an unfinished
+exercise) and writes ``checks.json``: the id, sha256 and ✔ line of every check cell, which
+``grade`` compares against to detect tampering and to judge the check's output. ``grade`` then
+runs a scratch copy with ``pytest --nbval-lax`` (check cells compared, Let's-try cells skipped,
+a timeout per cell), prints a score table and exits 1 if any exercise fails.
 """
 
 import contextlib
@@ -94,10 +95,17 @@ def learner_edition(nb, name):
         elif BEGIN in cell.source:
             raise ValueError(f"{where}: a solution region outside an exercise cell")
         if "check" in tags(cell):
-            checks[cell.id] = digest(cell.source)
+            checks[cell.id] = {"sha256": digest(cell.source), "output": printed(cell)}
+            # JupyterLab's Run All goes on past a failing check, so the lesson still runs.
+            cell.metadata["tags"] = [*tags(cell), "raises-exception"]
         cell.outputs = []
         cell.execution_count = None
     return nb, checks
+
+
+def printed(cell):
+    """What a passing check cell prints: its ✔ line."""
+    return "".join(o.get("text", "") for o in cell.get("outputs", []) if o.output_type == "stream")
 
 
 def release(out=ROOT / "build" / "learner", reference=REFERENCE):
@@ -158,21 +166,26 @@ def find_tampering(nb, released):
     """Return {check cell id: what was done to it} for check cells not as released."""
     cells = {cell.id: cell for cell in nb.cells if cell.cell_type == "code"}
     found = {}
-    for cell_id, sha in released.items():
+    for cell_id, release in released.items():
         if cell_id not in cells:
             found[cell_id] = "check cell deleted"
-        elif digest(cells[cell_id].source) != sha:
+        elif digest(cells[cell_id].source) != release["sha256"]:
             found[cell_id] = "check cell changed"
         elif "check" not in tags(cells[cell_id]):
             found[cell_id] = "check cell untagged"
     return found
 
 
-def scratch_copy(nb, path):
-    """Tag the copy for nbval: check cells compared, Let's-try cells skipped."""
+def scratch_copy(nb, path, released):
+    """Prepare the copy for nbval: check cells compared with the ✔ line of the release (not with
+    whatever the learner last saw), Let's-try cells skipped."""
     for cell in nb.cells:
-        if "check" in tags(cell):
-            cell.metadata["tags"] = [*tags(cell), "nbval-check-output"]
+        if "check" in tags(cell) and cell.id in released:
+            cell.metadata["tags"] = [t for t in tags(cell) if t != "raises-exception"]
+            cell.metadata["tags"].append("nbval-check-output")
+            cell.outputs = [nbformat.v4.new_output("stream", name="stdout",
+                                                   text=released[cell.id]["output"])]
+            cell.execution_count = 1
         elif "lets-try" in tags(cell):
             cell.metadata["tags"] = [*tags(cell), "nbval-skip"]
     nbformat.write(nb, path)
@@ -238,7 +251,7 @@ def grade(target):
         missing = set(released) - {e.check_id for e in exercises}
         exercises += [Exercise(cell_id, cell_id, None) for cell_id in sorted(missing)]
         scratch = SCRATCH / path.name
-        scratch_copy(nb, scratch)
+        scratch_copy(nb, scratch, released)
         code_ids = [cell.id for cell in nb.cells if cell.cell_type == "code"]
         for exercise in exercises:
             if exercise.check_id in tampering:
@@ -281,6 +294,8 @@ def grade(target):
             passed += exercise.passed
     print(f"\nScore: {passed}/{total} exercises passed")
     shutil.rmtree(SCRATCH, ignore_errors=True)
+    with contextlib.suppress(OSError):
+        SCRATCH.parent.rmdir()  # build/grading, if no other grading runs
     return 0 if total and passed == total else 1
 
 

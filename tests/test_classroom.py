@@ -5,7 +5,7 @@ import shutil
 
 import nbformat
 import pytest
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 from common import classroom
 
@@ -20,10 +20,18 @@ CHECK = '''from common.grading import Checker
 checker = Checker("double", double)
 checker.expect_close((3.0,), 6.0, hints=[(3.0, "multiply by 2")])
 checker.done()'''
+PASSED = "✔ double: 1/1 checks passed\n"
 
 
 def tagged(source, *tags, **metadata):
     return new_code_cell(source, metadata={"tags": list(tags), **metadata})
+
+
+def checked(cell):
+    """The check cell as the reference stores it: run, with its ✔ line."""
+    cell.outputs = [new_output("stream", name="stdout", text=PASSED)]
+    cell.execution_count = 1
+    return cell
 
 
 def course_notebook():
@@ -32,7 +40,7 @@ def course_notebook():
         new_markdown_cell("# A tiny lesson"),
         new_code_cell("import numpy as np"),
         tagged(EXERCISE, "exercise"),
-        tagged(CHECK, "check", editable=False, deletable=False),
+        checked(tagged(CHECK, "check", editable=False, deletable=False)),
         tagged("while True:  # a learner's endless loop must not block grading\n    pass",
                "lets-try"),
     ])
@@ -68,7 +76,9 @@ def test_learner_edition_strips_solutions_and_keeps_the_rest(released):
     assert all(not c.get("outputs") and c.get("execution_count") is None
                for c in nb.cells if c.cell_type == "code")
     manifest = json.loads((learner / "checks.json").read_text())
-    assert manifest == {"lesson.ipynb": {nb.cells[3].id: classroom.digest(CHECK)}}
+    assert manifest == {"lesson.ipynb": {nb.cells[3].id: {"sha256": classroom.digest(CHECK),
+                                                          "output": PASSED}}}
+    assert "raises-exception" in nb.cells[3].metadata["tags"]  # Run All goes on past it
 
 
 @pytest.mark.parametrize("source, message", [
@@ -104,7 +114,8 @@ def rows_by_notebook(out):
 
 
 def test_grading_the_loop_end_to_end(released, grade):
-    """One class, four learners: solved passes; as released, wrong and tampered fail, precisely."""
+    """One class, four learners: solved passes (even with a stale failure saved in its check
+    cell); as released, wrong and tampered fail, precisely."""
     reference, learner = released
     manifest = json.loads((learner / "checks.json").read_text())["lesson.ipynb"]
     variants = {"solved": "return 2 * x", "wrong": "return x", "tampered": None, "stub": None}
@@ -115,6 +126,12 @@ def test_grading_the_loop_end_to_end(released, grade):
     path = learner / "tampered.ipynb"
     nb = nbformat.read(path, as_version=4)
     nb.cells[3].source = 'print("✔ double: 1/1 checks passed")'
+    nbformat.write(nb, path)
+    # The solver saved before re-running the check: its stale failure must not count.
+    path = learner / "solved.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    nb.cells[3].outputs = [new_output("error", ename="ExerciseNotDone", evalue="[double] not "
+                                      "done yet", traceback=["✘ [double] not done yet"])]
     nbformat.write(nb, path)
     (learner / "lesson.ipynb").unlink()
     (learner / "checks.json").write_text(json.dumps({f"{v}.ipynb": manifest for v in variants}))

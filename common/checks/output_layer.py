@@ -22,7 +22,8 @@ def _with_advice(advice, check):
     except ExerciseNotDone:
         raise
     except ExerciseFailed as error:
-        if " raised " in str(error):
+        # The advice is about shapes: a misspelt name or a bad type is its own clear message.
+        if " raised " in str(error) and " raised NameError" not in str(error):
             raise ExerciseFailed(f"{str(error).rstrip()} - {advice}") from None
         raise
 
