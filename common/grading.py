@@ -6,7 +6,9 @@ raises :class:`ExerciseFailed` with a one-line message that names the exercise, 
 expected and the received value, and a hint where the mistake is a typical one.
 """
 
+import contextlib
 import copy
+import warnings
 
 import numpy as np
 
@@ -52,6 +54,18 @@ def describe_difference(expected, received):
     where = ", ".join(str(int(i)) for i in index)
     return (f"differs most at [{where}]: should be {format_value(expected[index])}, "
             f"got {format_value(received[index])}")
+
+
+@contextlib.contextmanager
+def recording_warnings():
+    """Record NumPy's overflow, invalid-value and divide warnings inside the block in a list.
+
+    Underflow (np.exp(-1000) = 0) is harmless and ignored.
+    """
+    with (warnings.catch_warnings(record=True) as caught,
+          np.errstate(over="warn", invalid="warn", divide="warn", under="ignore")):
+        warnings.simplefilter("always")
+        yield caught
 
 
 def _same_numbers(a, b, rtol, atol):

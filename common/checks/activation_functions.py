@@ -5,28 +5,13 @@ with ``common.functions`` and, for the derivatives, with a numerical gradient. A
 that matches a typical mistake gets a hint.
 """
 
-import contextlib
-import warnings
-
 import numpy as np
 
 from common import functions
 from common.functions import numerical_gradient, relative_error
-from common.grading import Checker, format_value
+from common.grading import Checker, format_value, recording_warnings
 
 SEED = 2024
-
-
-@contextlib.contextmanager
-def recording_warnings():
-    """Record NumPy's overflow, invalid-value and divide warnings inside the block in a list.
-
-    Underflow (np.exp(-1000) = 0) is harmless and ignored.
-    """
-    with (warnings.catch_warnings(record=True) as caught,
-          np.errstate(over="warn", invalid="warn", divide="warn", under="ignore")):
-        warnings.simplefilter("always")
-        yield caught
 
 
 def _shape_hint(x):

@@ -8,8 +8,7 @@ matches a typical mistake gets a hint.
 import numpy as np
 
 from common import functions
-from common.checks.activation_functions import recording_warnings
-from common.grading import Checker, ExerciseFailed, ExerciseNotDone
+from common.grading import Checker, ExerciseFailed, ExerciseNotDone, recording_warnings
 
 SEED = 2025
 COURSE_U2 = np.array([4.59, 9.2, 4.79, 9.4])  # the course's multi-class total input
