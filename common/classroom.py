@@ -16,6 +16,7 @@ a timeout per cell), prints a score table and exits 1 if any exercise fails.
 """
 
 import contextlib
+import copy
 import hashlib
 import io
 import json
@@ -45,7 +46,7 @@ def tags(cell):
 def notebooks_in(path):
     path = Path(path)
     if path.is_dir():
-        return sorted(p for p in path.glob("*.ipynb"))
+        return sorted(path.glob("*.ipynb"))
     if path.suffix == ".ipynb" and path.is_file():
         return [path]
     raise SystemExit(f"classroom: expected a notebook or a folder of notebooks, got {path}")
@@ -84,7 +85,7 @@ def strip_solution(source, where):
 
 def learner_edition(nb, name):
     """Return the learner's copy of a notebook and the hashes of its check cells."""
-    nb = nbformat.from_dict(json.loads(json.dumps(nb)))
+    nb = copy.deepcopy(nb)
     checks = {}
     for index, cell in enumerate(nb.cells):
         where = f"{name}, cell {index}"

@@ -42,5 +42,3 @@ def moving_average(values, window):
                          f"got {window}")
     csum = np.cumsum(np.insert(values, 0, 0.0))
     return (csum[window:] - csum[:-window]) / window
-
-

@@ -14,12 +14,19 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.fixture
 def grade():
-    """Run ``python -m common.classroom grade FOLDER``; give back its exit code and output."""
+    """Run ``python -m common.classroom grade FOLDER``; give back its exit code, its output and
+    its score table as ``{notebook: [row, ...]}``, each row like ``"PASS  name  reason"``."""
 
     def run(folder):
         result = subprocess.run([sys.executable, "-m", "common.classroom", "grade", str(folder)],
                                 capture_output=True, text=True, cwd=ROOT, timeout=300)
-        return result.returncode, result.stdout
+        table, rows = {}, None
+        for line in result.stdout.splitlines():
+            if line.endswith(".ipynb"):
+                rows = table.setdefault(line, [])
+            elif line.startswith(("  PASS", "  FAIL")):
+                rows.append(line.strip())
+        return result.returncode, result.stdout, table
 
     return run
 

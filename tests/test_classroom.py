@@ -102,17 +102,6 @@ def test_tampering_is_detected_without_running_anything(released):
     assert list(classroom.find_tampering(nb, checks).values()) == ["check cell deleted"]
 
 
-def rows_by_notebook(out):
-    """{notebook: [score row, ...]} from the grade table."""
-    table, current = {}, None
-    for line in out.splitlines():
-        if line.endswith(".ipynb"):
-            current = table.setdefault(line, [])
-        elif line.startswith(("  PASS", "  FAIL")):
-            current.append(line.strip())
-    return table
-
-
 def test_grading_the_loop_end_to_end(released, grade):
     """One class, four learners: solved passes (even with a stale failure saved in its check
     cell); as released, wrong and tampered fail, precisely."""
@@ -136,8 +125,7 @@ def test_grading_the_loop_end_to_end(released, grade):
     (learner / "lesson.ipynb").unlink()
     (learner / "checks.json").write_text(json.dumps({f"{v}.ipynb": manifest for v in variants}))
 
-    code, out = grade(learner)
-    table = rows_by_notebook(out)
+    code, out, table = grade(learner)
     assert code == 1 and "Score: 1/4 exercises passed" in out, out
     assert table["solved.ipynb"] == ["PASS  double                       ok"]
     assert table["stub.ipynb"][0].endswith("[double] not done yet: replace "
