@@ -5,11 +5,74 @@ import subprocess
 import sys
 from pathlib import Path
 
+import nbformat
 import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
+from common import classroom
 from common.grading import ExerciseFailed, ExerciseNotDone
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+# ---------------------------------------------------------------------------------------------
+# A one-exercise course, released: for the learner-edition and the grading tests
+
+EXERCISE = '''def double(x):
+    """Return twice x."""
+    ### BEGIN SOLUTION
+    return 2 * x
+    ### END SOLUTION
+'''
+CHECK = '''from common.grading import Checker
+
+checker = Checker("double", double)
+checker.expect_close((3.0,), 6.0, hints=[(3.0, "multiply by 2")])
+checker.done()'''
+PASSED = "✔ double: 1/1 checks passed\n"
+
+
+def tagged(source, *tags, **metadata):
+    return new_code_cell(source, metadata={"tags": list(tags), **metadata})
+
+
+def checked(cell):
+    """The check cell as the reference stores it: run, with its ✔ line."""
+    cell.outputs = [new_output("stream", name="stdout", text=PASSED)]
+    cell.execution_count = 1
+    return cell
+
+
+def course_notebook():
+    """A one-exercise notebook in the course's format, with an endless Let's-try cell."""
+    nb = new_notebook(cells=[
+        new_markdown_cell("# A tiny lesson"),
+        new_code_cell("import numpy as np"),
+        tagged(EXERCISE, "exercise"),
+        checked(tagged(CHECK, "check", editable=False, deletable=False)),
+        tagged("while True:  # a learner's endless loop must not block grading\n    pass",
+               "lets-try"),
+    ])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
+    return nb
+
+
+@pytest.fixture
+def released(tmp_path):
+    """A reference folder with the tiny lesson, and its learner edition."""
+    reference = tmp_path / "reference"
+    reference.mkdir()
+    nbformat.write(course_notebook(), reference / "lesson.ipynb")
+    classroom.release(tmp_path / "learner", reference=reference)
+    return reference, tmp_path / "learner"
+
+
+def edit_exercise(path, new_body):
+    nb = nbformat.read(path, as_version=4)
+    cell = next(c for c in nb.cells if "exercise" in c.metadata.get("tags", []))
+    cell.source = cell.source.replace(classroom.STUB, new_body)
+    nbformat.write(nb, path)
 
 
 @pytest.fixture
