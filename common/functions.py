@@ -10,7 +10,8 @@ names itself, what it expected and what it got.
 
 import numpy as np
 
-#: Added inside the logarithm of the cross-entropy, as in the course, so that log(0) never happens.
+#: Added inside the logarithm of the printed cross-entropies, as in the course, so that log(0)
+#: never happens. A safety net for the loss value only: the gradients leave it out.
 LOG_GUARD = 1e-7
 
 
@@ -93,14 +94,22 @@ def _as_batch(func, d, y):
     return d, y
 
 
-def _binary_targets(func, d, y):
-    """Check 0/1 targets of shape (N, 1) for one sigmoid output column."""
-    if d.shape == (y.shape[0],):
-        d = d.reshape(-1, 1)
+def _binary_batch(func, d, y):
+    """Return targets and sigmoid outputs as (N, K) batches, checking shapes and values.
+
+    ``d`` has the shape of ``y``; with one output column, one target per sample also does
+    ((N,) for a batch, a single number for one sample).
+    """
+    d = _as_float_array(func, "d", d)
+    y = _as_float_array(func, "y", y)
+    _check_ndim(func, "y", y, (1, 2))
+    if d.shape != y.shape and d.size == y.size and y.shape[-1] == 1 and d.ndim < y.ndim:
+        d = d.reshape(y.shape)
     _check_same_shape(func, d, y)
-    if np.any(d < 0) or np.any(d > 1):
+    _check_probabilities(func, y)
+    if np.any(d < 0) or np.any(d > 1) or np.any(np.isnan(d)):
         raise ValueError(f"{func}: expected binary targets d between 0 and 1, got {d.ravel()}")
-    return d
+    return d.reshape(-1, y.shape[-1]), y.reshape(-1, y.shape[-1])
 
 
 # ----------------------------------------------------------------------------------------------
@@ -230,32 +239,52 @@ def d_mean_squared_error(d, y):
 
 
 def cross_entropy_error(d, y):
-    r"""Cross-entropy between targets d and predicted probabilities y, averaged over the batch.
-
-    For K >= 2 classes (softmax output):
+    r"""Categorical cross-entropy of softmax probabilities y against targets d, batch-averaged.
 
     .. math:: E = -\frac{1}{N} \sum_{n=1}^{N} \sum_{k=1}^{K} d_{nk} \log(y_{nk} + 10^{-7})
 
-    For one sigmoid output column (K = 1), the binary cross-entropy, which scores d = 0 too:
+    For K >= 2 classes only. A single sigmoid output (one column) is scored by
+    ``binary_cross_entropy_error``, which this function names in its error, because on one
+    column the categorical formula ignores every sample whose target is 0.
 
-    .. math:: E = -\frac{1}{N} \sum_{n=1}^{N}
-              \left[ d_n \log(y_n + 10^{-7}) + (1 - d_n) \log(1 - y_n + 10^{-7}) \right]
-
-    The 1e-7 keeps the logarithm away from log(0).
+    The 1e-7 is a safety net, not part of the maths: it keeps the printed loss finite when a
+    probability is exactly 0 (log(0) = -inf). It caps the loss of one sample at
+    -log(1e-7) ≈ 16.1.
 
     Shapes: ``y`` (K,) for one sample or (N, K) for a batch; ``d`` one-hot with the shape of
-    ``y``, or label indices: a single label for one sample, (N,) for a batch. With K = 1,
-    ``d`` holds 0 or 1 per sample. The result is a scalar.
+    ``y``, or label indices: a single label for one sample, (N,) for a batch. The result is a
+    scalar.
     """
     func = "cross_entropy_error"
+    shape = np.shape(y)
     d, y = _as_batch(func, d, y)
     _check_probabilities(func, y)
-    n = y.shape[0]
     if y.shape[1] == 1:
-        d = _binary_targets(func, d, y)
-        return -np.sum(d * np.log(y + LOG_GUARD) + (1 - d) * np.log(1 - y + LOG_GUARD)) / n
+        raise ValueError(f"{func}: expected at least 2 classes (softmax outputs), got y of shape "
+                         f"{shape}; a single sigmoid output needs "
+                         "binary_cross_entropy_error(d, y)")
     d = _class_targets(func, d, y)
-    return -np.sum(d * np.log(y + LOG_GUARD)) / n
+    return -np.sum(d * np.log(y + LOG_GUARD)) / y.shape[0]
+
+
+def binary_cross_entropy_error(d, y):
+    r"""Binary cross-entropy of sigmoid outputs y against 0/1 targets d, batch-averaged.
+
+    .. math:: E = -\frac{1}{N} \sum_{n=1}^{N} \sum_{k=1}^{K}
+              \left[ d_{nk} \log(y_{nk} + 10^{-7}) + (1 - d_{nk}) \log(1 - y_{nk} + 10^{-7}) \right]
+
+    Each column is its own yes/no question (one binary output, or several labels at once:
+    multi-label), so the losses of the columns add up; the batch is averaged. Unlike the
+    categorical ``cross_entropy_error``, a target of 0 counts too: it asks for y near 0.
+    The 1e-7 only keeps log(0) out of the printed loss, as in ``cross_entropy_error``.
+
+    Shapes: ``y`` (K,) for one sample or (N, K) for a batch of sigmoid outputs; ``d`` the shape
+    of ``y`` with values between 0 and 1 (with K = 1 also (N,), one target per sample).
+    The result is a scalar.
+    """
+    d, y = _binary_batch("binary_cross_entropy_error", d, y)
+    terms = d * np.log(y + LOG_GUARD) + (1 - d) * np.log(1 - y + LOG_GUARD)
+    return -np.sum(terms) / y.shape[0]
 
 
 def softmax_with_loss(d, x):
@@ -272,16 +301,18 @@ def softmax_with_loss(d, x):
 
 
 def d_softmax_with_loss(d, y):
-    r"""Derivative of ``softmax_with_loss`` with respect to the total input x of the softmax.
+    r"""Gradient of the softmax cross-entropy with respect to the output layer's total input u.
 
-    Given y = softmax(x), it is the famous
+    Given y = softmax(u), the chain rule through softmax and the logarithm collapses to
 
-    .. math:: \frac{\partial E}{\partial x_{nk}} \approx \frac{y_{nk} - d_{nk}}{N}
+    .. math:: \frac{\partial E}{\partial u_{nk}} = \frac{y_{nk} - d_{nk}}{N}
 
-    and exactly, with the 1e-7 guard of the loss included,
-    :math:`\frac{1}{N}(y_{nk} \sum_j r_{nj} - r_{nk})` with
-    :math:`r_{nj} = d_{nj}\, y_{nj} / (y_{nj} + 10^{-7})`. The two differ by about 1e-7 relative,
-    below what the course prints, but a gradient check sees it.
+    the true gradient of the loss -log(y) (the 1/N comes from the batch average). It leaves
+    out the 1e-7 that ``cross_entropy_error`` adds for printing, so a gradient check against
+    that guarded loss shows a relative difference of about 1e-7 / y. Where the guard would
+    matter, a sample that is confidently wrong (y of the true class below about 1e-7), the
+    guarded loss is flat and its own derivative fades to 0; (y - d)/N keeps pushing, which is
+    what learning needs.
 
     Shapes: ``y`` (K,) or (N, K) softmax outputs; ``d`` as in ``cross_entropy_error``.
     The result has the shape of ``y``.
@@ -294,36 +325,28 @@ def d_softmax_with_loss(d, y):
         raise ValueError(f"{func}: expected at least 2 classes for softmax, got y of shape "
                          f"{shape}; a single output column needs d_sigmoid_with_loss")
     d = _class_targets(func, d, y)
-    r = d * y / (y + LOG_GUARD)
-    dx = (y * r.sum(axis=1, keepdims=True) - r) / y.shape[0]
-    return dx.reshape(shape)
+    return ((y - d) / y.shape[0]).reshape(shape)
 
 
 def d_sigmoid_with_loss(d, y):
-    r"""Derivative of the binary cross-entropy of a sigmoid output, with respect to its input u.
+    r"""Gradient of the binary cross-entropy of sigmoid outputs with respect to their input u.
 
-    Given y = sigmoid(u), it is
+    Given y = sigmoid(u), the sigmoid's slope y(1 - y) cancels the denominators of the loss's
+    derivative, leaving
 
-    .. math:: \frac{\partial E}{\partial u_n} \approx \frac{y_n - d_n}{N}
+    .. math:: \frac{\partial E}{\partial u_{nk}} = \frac{y_{nk} - d_{nk}}{N}
 
-    and exactly, with the 1e-7 guard of the loss included,
-    :math:`\frac{y_n (1 - y_n)}{N} \left(\frac{1 - d_n}{1 - y_n + 10^{-7}}
-    - \frac{d_n}{y_n + 10^{-7}}\right)`.
+    for every column k (one binary output, or several labels at once). As with
+    ``d_softmax_with_loss`` this is the true gradient; the 1e-7 guard of
+    ``binary_cross_entropy_error`` is left out.
 
-    Shapes: ``y`` (1,) for one sample or (N, 1) for a batch of sigmoid outputs; ``d`` the shape
-    of ``y`` (or (N,)) with 0 or 1 per sample. The result has the shape of ``y``.
+    Shapes: ``y`` (K,) for one sample or (N, K) for a batch of sigmoid outputs; ``d`` the shape
+    of ``y`` (with K = 1 also (N,)) with values between 0 and 1. The result has the shape of
+    ``y``.
     """
-    func = "d_sigmoid_with_loss"
     shape = np.shape(y)
-    d, y = _as_batch(func, d, y)
-    _check_probabilities(func, y)
-    if y.shape[1] != 1:
-        raise ValueError(f"{func}: expected one sigmoid output column, got y of shape {shape}; "
-                         "several classes need softmax and d_softmax_with_loss")
-    d = _binary_targets(func, d, y)
-    slope = y * (1 - y)
-    du = slope * ((1 - d) / (1 - y + LOG_GUARD) - d / (y + LOG_GUARD)) / y.shape[0]
-    return du.reshape(shape)
+    d, y = _binary_batch("d_sigmoid_with_loss", d, y)
+    return ((y - d) / y.shape[0]).reshape(shape)
 
 
 # ----------------------------------------------------------------------------------------------

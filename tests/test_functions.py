@@ -74,9 +74,37 @@ def test_course_regression_example():
 def test_course_binary_example_and_the_label_it_ignored():
     y = F.sigmoid(np.array([6.78]))
     np.testing.assert_allclose(y, [0.99886501], atol=5e-9)
-    assert F.cross_entropy_error(np.array([1]), y) == pytest.approx(0.0011355297129812408)
+    assert F.binary_cross_entropy_error(np.array([1]), y) == pytest.approx(0.0011355297129812408)
     # The course's categorical version scores d = 0 the same as d = 1; the binary one does not.
-    assert F.cross_entropy_error(np.array([0]), y) == pytest.approx(-np.log(1 - y[0] + 1e-7))
+    assert F.binary_cross_entropy_error(np.array([0]), y) == pytest.approx(-np.log(1 - y[0] + 1e-7))
+    assert F.binary_cross_entropy_error(0, y) == F.binary_cross_entropy_error(np.array([0]), y)
+
+
+def test_cross_entropy_refuses_one_column_and_names_the_binary_loss():
+    for d, y in ((np.array([1]), np.array([0.9])), (np.array([[1.0], [0.0]]), np.full((2, 1), 0.5)),
+                 (np.array([1, 0]), np.full((2, 1), 0.5))):
+        with pytest.raises(ValueError, match=r"cross_entropy_error: expected at least 2 classes.*"
+                                             r"single sigmoid output needs "
+                                             r"binary_cross_entropy_error\(d, y\)"):
+            F.cross_entropy_error(d, y)
+    with pytest.raises(ValueError, match=r"softmax_with_loss|cross_entropy_error.*binary"):
+        F.softmax_with_loss(np.array([1]), np.array([2.0]))
+
+
+def test_binary_cross_entropy_sums_the_columns_and_averages_the_batch():
+    d = np.array([[1.0, 0.0, 1.0], [0.0, 0.0, 1.0]])
+    y = np.array([[0.9, 0.2, 0.6], [0.3, 0.1, 0.8]])
+    per_element = d * np.log(y + 1e-7) + (1 - d) * np.log(1 - y + 1e-7)
+    assert F.binary_cross_entropy_error(d, y) == pytest.approx(-per_element.sum() / 2)
+    # One sample with three labels (1-D) is a batch of one.
+    assert F.binary_cross_entropy_error(d[0], y[0]) == pytest.approx(-per_element[0].sum())
+    # One column: a target per sample may come as (N,).
+    assert F.binary_cross_entropy_error(d[:, 0], y[:, :1]) == pytest.approx(
+        F.binary_cross_entropy_error(d[:, :1], y[:, :1]))
+    # Soft targets are allowed, and a perfect prediction costs (almost) nothing.
+    assert F.binary_cross_entropy_error(np.array([[0.5]]), np.array([[0.5]])) == pytest.approx(
+        np.log(2), rel=1e-6)
+    assert F.binary_cross_entropy_error(np.array([1.0, 0.0]), np.array([1.0, 0.0])) < 1e-6
 
 
 def test_cross_entropy_accepts_one_hot_and_labels_and_averages_over_the_batch():
@@ -128,24 +156,62 @@ def test_d_mean_squared_error_matches_numerical_gradient(y, seed):
     assert gradient_mismatch(F.d_mean_squared_error(d, y), numeric) < 1e-7
 
 
+def exact_softmax_loss(d, u):
+    """The softmax cross-entropy without the 1e-7 guard, from the logits (log-sum-exp)."""
+    m = u.max(axis=1, keepdims=True)
+    log_y = u - m - np.log(np.exp(u - m).sum(axis=1, keepdims=True))
+    return -np.sum(d * log_y) / u.shape[0]
+
+
+def exact_sigmoid_loss(d, u):
+    """The binary cross-entropy without the 1e-7 guard, from the logits: log(1 + e^u) - d u."""
+    return np.sum(np.logaddexp(0, u) - d * u) / u.shape[0]
+
+
 @SETTINGS
 @given(problem=class_problem())
-def test_d_softmax_with_loss_matches_numerical_gradient(problem):
+def test_d_softmax_with_loss_is_the_true_gradient(problem):
     x, one_hot, labels = problem
     analytic = F.d_softmax_with_loss(one_hot, F.softmax(x))
+    np.testing.assert_allclose(analytic, (F.softmax(x) - one_hot) / x.shape[0], rtol=1e-12)
+    numeric = numerical_gradient(lambda v: exact_softmax_loss(one_hot, v), x.copy())
+    assert gradient_mismatch(analytic, numeric) < 1e-7
+    # Against the guarded loss it differs by about 1e-7 / y: small while no y is tiny.
     for d in (one_hot, labels):
         numeric = numerical_gradient(lambda v, d=d: F.softmax_with_loss(d, v), x.copy())
-        assert gradient_mismatch(analytic, numeric) < 1e-7
+        assert gradient_mismatch(analytic, numeric) < 1e-7 / F.softmax(x).min() + 1e-7
     np.testing.assert_allclose(F.d_softmax_with_loss(labels, F.softmax(x)), analytic)
 
 
 @SETTINGS
 @given(u=arrays(min_dims=2, max_dims=2, low=-4, high=4), seed=st.integers(0, 2**32 - 1))
-def test_d_sigmoid_with_loss_matches_numerical_gradient(u, seed):
-    u = u[:, :1]
+def test_d_sigmoid_with_loss_is_the_true_gradient_for_any_number_of_columns(u, seed):
     d = np.random.default_rng(seed).integers(0, 2, size=u.shape).astype(float)
-    numeric = numerical_gradient(lambda v: F.cross_entropy_error(d, F.sigmoid(v)), u.copy())
-    assert gradient_mismatch(F.d_sigmoid_with_loss(d, F.sigmoid(u)), numeric) < 1e-7
+    y = F.sigmoid(u)
+    analytic = F.d_sigmoid_with_loss(d, y)
+    np.testing.assert_allclose(analytic, (y - d) / u.shape[0], rtol=1e-12)
+    numeric = numerical_gradient(lambda v: exact_sigmoid_loss(d, v), u.copy())
+    assert gradient_mismatch(analytic, numeric) < 1e-7
+    numeric = numerical_gradient(lambda v: F.binary_cross_entropy_error(d, F.sigmoid(v)), u.copy())
+    assert gradient_mismatch(analytic, numeric) < 1e-5
+
+
+def test_the_guard_flattens_the_loss_where_the_model_is_confidently_wrong():
+    """Why the gradients leave the 1e-7 out: the guarded loss stops pushing a confident mistake."""
+    d = np.array([[1.0, 0.0]])
+    for p in (1e-9, 1e-12):
+        u = np.array([[np.log(p), 0.0]])  # true class 0 gets probability about p
+        guarded = numerical_gradient(lambda v: F.softmax_with_loss(d, v), u.copy(), h=1e-6)
+        assert abs(guarded[0, 0]) < 0.02
+        assert F.d_softmax_with_loss(d, F.softmax(u))[0, 0] == pytest.approx(-1.0, abs=1e-6)
+
+
+def test_d_sigmoid_with_loss_on_the_course_two_column_output():
+    """The course's backprop notebook calls d_sigmoid_with_loss on a 2-column output."""
+    y = F.sigmoid(np.array([[0.8, -1.2], [2.0, 0.1], [-0.3, 0.4]]))
+    d = np.array([[0, 1], [1, 0], [0, 1]])
+    np.testing.assert_allclose(F.d_sigmoid_with_loss(d, y), (y - d) / 3, rtol=1e-12)
+    np.testing.assert_allclose(F.d_sigmoid_with_loss(d[0], y[0]), y[0] - d[0], rtol=1e-12)
 
 
 def test_single_sample_derivatives_equal_the_course_values():
@@ -194,7 +260,7 @@ def test_no_overflow_at_extremes():
         np.testing.assert_allclose(F.softmax(np.array([[1000.0, 1000.0], [-1000.0, 0.0]])),
                                    [[0.5, 0.5], [0.0, 1.0]])
         assert np.isfinite(F.softmax_with_loss(np.array([1, 0, 0]), big))
-        assert np.isfinite(F.cross_entropy_error(np.array([0]), F.sigmoid(np.array([1000.0]))))
+        assert np.isfinite(F.binary_cross_entropy_error(0, F.sigmoid(np.array([1000.0]))))
 
 
 @SETTINGS
@@ -211,7 +277,8 @@ def test_softmax_rows_are_probabilities(x):
 ONE_ARG = [F.step_function, F.sigmoid, F.relu, F.softmax, F.d_step_function, F.d_sigmoid,
            F.d_relu]
 TWO_ARGS = [F.mean_squared_error, F.d_mean_squared_error, F.cross_entropy_error,
-            F.softmax_with_loss, F.d_softmax_with_loss]
+            F.softmax_with_loss, F.d_softmax_with_loss, F.binary_cross_entropy_error,
+            F.d_sigmoid_with_loss]
 
 
 @pytest.mark.parametrize("f", ONE_ARG, ids=lambda f: f.__name__)
@@ -263,12 +330,19 @@ BAD_INPUTS = [
      r"cross_entropy_error: expected each row of the one-hot target d .* sum to 1"),
     (F.cross_entropy_error, (np.array([0, 1]), np.array([2.0, -1.0])), ValueError,
      r"cross_entropy_error: expected y to hold probabilities in \[0, 1\].*not the total input"),
-    (F.cross_entropy_error, (np.array([2]), np.array([0.7])), ValueError,
-     r"cross_entropy_error: expected binary targets d between 0 and 1"),
+    (F.binary_cross_entropy_error, (np.array([2]), np.array([0.7])), ValueError,
+     r"binary_cross_entropy_error: expected binary targets d between 0 and 1"),
+    (F.binary_cross_entropy_error, (np.array([1, 0]), np.array([[0.7], [0.2], [0.5]])),
+     ValueError, r"binary_cross_entropy_error: expected target d and output y of the same "
+                 r"shape, got d \(2,\) and y \(3, 1\)"),
+    (F.binary_cross_entropy_error, (np.array([1]), np.array([1.5])), ValueError,
+     r"binary_cross_entropy_error: expected y to hold probabilities.*not the total input"),
+    (F.d_sigmoid_with_loss, (np.array([[1, 0]]), np.array([[0.5, 0.5, 0.5]])), ValueError,
+     r"d_sigmoid_with_loss: expected target d and output y of the same shape"),
+    (F.cross_entropy_error, (np.array([1]), np.array([0.7])), ValueError,
+     r"cross_entropy_error: .* needs binary_cross_entropy_error"),
     (F.d_softmax_with_loss, (np.array([[1.0]]), np.array([[0.5]])), ValueError,
      r"d_softmax_with_loss: expected at least 2 classes .* d_sigmoid_with_loss"),
-    (F.d_sigmoid_with_loss, (np.array([[1, 0]]), np.array([[0.5, 0.5]])), ValueError,
-     r"d_sigmoid_with_loss: expected one sigmoid output column, got y of shape \(1, 2\)"),
     (relative_error, (np.zeros(2), np.zeros(3)), ValueError,
      r"relative_error: expected a and b of the same shape, got a \(2,\) and b \(3,\)"),
     (F.sigmoid, (1 + 2j,), TypeError, r"sigmoid: expected real numbers for x, got complex"),
