@@ -8,6 +8,9 @@ expected and the received value, and a hint where the mistake is a typical one.
 
 import contextlib
 import copy
+import inspect
+import linecache
+import re
 import warnings
 
 import numpy as np
@@ -19,6 +22,73 @@ class ExerciseFailed(AssertionError):
 
 class ExerciseNotDone(ExerciseFailed):
     """A graded exercise still raises ``NotImplementedError``."""
+
+
+class Refused(Exception):
+    """Raised by a library function that the exercise being checked re-implements."""
+
+    def __init__(self, name):
+        super().__init__(f"{name} is not available while its exercise is checked")
+        self.name = name
+
+
+def _refusing_code(name):
+    """The code of a function that raises ``Refused(name)`` whatever it is called with."""
+    namespace = {}
+    exec("def refused(*args, **kwargs):\n"
+         "    import common.grading\n"
+         f"    raise common.grading.Refused({name!r})\n", namespace)
+    return namespace["refused"].__code__
+
+
+@contextlib.contextmanager
+def refusing(targets):
+    """Make each target function raise :class:`Refused` inside the block.
+
+    A target is the name of a ``common.functions`` function or a function object. Its code is
+    swapped, not its name, so every alias (``from common.functions import softmax as sm``)
+    refuses too.
+    """
+    from common import functions
+
+    swapped = []
+    try:
+        for target in targets:
+            func = getattr(functions, target) if isinstance(target, str) else target
+            name = f"{func.__module__.rpartition('.')[2]}.{func.__name__}"
+            swapped.append((func, func.__code__))
+            func.__code__ = _refusing_code(name)
+        yield
+    finally:
+        for func, code in swapped:
+            func.__code__ = code
+
+
+def changed_inside(original, passed, where=""):
+    """Where ``passed`` (a copy of ``original`` given to the learner) now differs, or None.
+
+    Looks inside dicts, lists and tuples, so an array changed in place inside a dict counts.
+    """
+    if isinstance(original, np.ndarray):
+        same = (isinstance(passed, np.ndarray) and original.shape == passed.shape
+                and np.array_equal(original, passed, equal_nan=original.dtype.kind in "fc"))
+        return None if same else where
+    if isinstance(original, dict):
+        if not isinstance(passed, dict) or original.keys() != passed.keys():
+            return where
+        for key in original:
+            found = changed_inside(original[key], passed[key], f"{where}[{key!r}]")
+            if found is not None:
+                return found
+        return None
+    if isinstance(original, (list, tuple)):
+        if type(passed) is not type(original) or len(passed) != len(original):
+            return where
+        for i, (a, b) in enumerate(zip(original, passed, strict=True)):
+            found = changed_inside(a, b, f"{where}[{i}]")
+            if found is not None:
+                return found
+    return None
 
 
 def format_value(value):
@@ -79,13 +149,14 @@ def _same_numbers(a, b, rtol, atol):
 class Checker:
     """Runs the checks of one exercise against the learner's function ``func``."""
 
-    def __init__(self, exercise, func):
+    def __init__(self, exercise, func, without=()):
         if not callable(func):
             raise ExerciseFailed(f"[{exercise}] expected a function, got "
                                  f"{type(func).__name__}: pass the function itself, "
                                  f"without calling it")
         self.exercise = exercise
         self.func = func
+        self.without = tuple(without)
         self.passed = 0
 
     def fail(self, message):
@@ -100,7 +171,11 @@ class Checker:
         label = label or self.describe(args)
         copies = copy.deepcopy(args)
         try:
-            result = self.func(*copies)
+            with refusing(self.without):
+                result = self.func(*copies)
+        except Refused as refused:
+            self.fail(f"write it yourself, without {refused.name}: the exercise is to build it "
+                      "from NumPy operations")
         except NotImplementedError:
             raise ExerciseNotDone(f"[{self.exercise}] not done yet: replace "
                                   "`raise NotImplementedError` with your code") from None
@@ -109,13 +184,26 @@ class Checker:
         except Exception as error:  # the learner's bug, reported on one line
             message = str(error).splitlines()[0] if str(error) else ""
             self.fail(f"{label} raised {type(error).__name__}: {message}")
-        for original, passed in zip(args, copies, strict=True):
-            if isinstance(original, np.ndarray) and not np.array_equal(
-                    original, passed, equal_nan=True):
-                self.fail(f"{label} changed its input in place; compute a new array instead")
+        for name, original, passed in zip(self._parameter_names(len(args)), args, copies,
+                                           strict=True):
+            where = changed_inside(original, passed)
+            if where is not None:
+                also = " and returned None" if result is None else ""
+                self.fail(f"{label} changed its input in place ({name}{where}){also}; compute new "
+                          "arrays and return them (e.g. y = x * 2, or x.copy() first)")
         return result
 
-    def expect_close(self, args, expected, *, hints=(), label=None, rtol=1e-6, atol=1e-9):
+    def _parameter_names(self, count):
+        """The names of the learner's first ``count`` parameters, for messages."""
+        try:
+            names = list(inspect.signature(self.func).parameters)
+        except (TypeError, ValueError):
+            names = []
+        names = [n for n in names if n not in ("args", "kwargs")][:count]
+        return names + [f"number {i + 1}" for i in range(len(names), count)]
+
+    def expect_close(self, args, expected, *, hints=(), label=None, rtol=1e-6, atol=1e-9,
+                     exact_type=True):
         """Check that ``func(*args)`` has the shape and values of ``expected``; return it.
 
         ``hints`` pairs a typical wrong answer (a value, or a predicate on the received value)
@@ -123,15 +211,21 @@ class Checker:
         """
         label = label or self.describe(args)
         got = self.call(*args, label=label)
-        self.compare(label, got, expected, hints=hints, rtol=rtol, atol=atol)
+        self.compare(label, got, expected, hints=hints, rtol=rtol, atol=atol,
+                     exact_type=exact_type)
         return got
 
-    def compare(self, label, got, expected, *, hints=(), rtol=1e-6, atol=1e-9):
+    def compare(self, label, got, expected, *, hints=(), rtol=1e-6, atol=1e-9, exact_type=True):
         """Check a value already received (say, one entry of a returned dict) against ``expected``.
 
         ``label`` says what the value is, e.g. ``"step(...)['W1']"``; ``hints`` as in
-        ``expect_close``.
+        ``expect_close``. With ``exact_type``, an array is expected as a NumPy array (not a
+        list) and a float as a float (not an integer dtype).
         """
+        if got is None:
+            self.fail(f"{label} returned None: end the function with `return ...` (print only "
+                      "shows a value, return gives it back)")
+        expected_type = np.asarray(expected)
         expected = np.asarray(expected, dtype=float)
         try:
             received = np.asarray(got, dtype=float)
@@ -144,12 +238,30 @@ class Checker:
             if matches:
                 hint = f" - {advice}"
                 break
+        if exact_type:
+            self._check_type(label, got, expected_type, hint)
         if received.shape != expected.shape:
             self.fail(f"{label} should have shape {expected.shape}, got shape "
                       f"{received.shape}{hint}")
         if not np.allclose(received, expected, rtol=rtol, atol=atol, equal_nan=False):
             self.fail(f"{label} {describe_difference(expected, received)}{hint}")
         self.passed += 1
+
+    def _check_type(self, label, got, expected, hint):
+        """A list where an array is expected, or integers where floats are, fail here.
+
+        A lone number where an array is expected is left to the shape check, which says more.
+        """
+        if expected.ndim >= 1 and isinstance(got, (list, tuple)):
+            self.fail(f"{label} should return a NumPy array, got a {type(got).__name__}: build "
+                      "the result with NumPy operations (np.array(...) turns a list into "
+                      f"one){hint}")
+        kind = np.asarray(got).dtype.kind
+        if expected.dtype.kind == "f" and kind in "biu":
+            self.fail(f"{label} should give decimal numbers (float), got "
+                      f"{'True/False' if kind == 'b' else 'whole numbers'} (dtype "
+                      f"{np.asarray(got).dtype}): write 1.0 rather than 1, or convert first "
+                      f"with np.asarray(x, dtype=float){hint}")
 
     def expect(self, condition, message):
         """Count a check that the caller computed; ``message`` explains a failure."""
@@ -164,8 +276,22 @@ class Checker:
         print(f"✔ {self.exercise}: {self.passed}/{self.passed} checks passed")
 
 
+CHECK_CALL = re.compile(r"\bcheck_\w+\(")
+
+
 def _show_one_line(shell, etype, value, tb, tb_offset=None):
-    """IPython handler: show an exercise failure as its message alone, without a traceback."""
+    """IPython handler: show an exercise failure as its message alone, without a traceback;
+    a NameError in a check cell as what to do about it."""
+    if issubclass(etype, NameError):
+        last = tb
+        while last is not None and last.tb_next is not None:
+            last = last.tb_next
+        line = last and linecache.getline(last.tb_frame.f_code.co_filename, last.tb_lineno)
+        if not (line and CHECK_CALL.search(line) and getattr(value, "name", None)):
+            stb = shell.InteractiveTB.structured_traceback(etype, value, tb, tb_offset=tb_offset)
+            return shell._showtraceback(etype, value, stb)
+        value = (f"NameError: `{value.name}` is not defined yet: run the exercise cell above "
+                 f"first (Shift+Enter), and keep the function's name `{value.name}`")
     shell._showtraceback(etype, value, [f"✘ {value}"])
 
 
@@ -176,7 +302,7 @@ def _install_ipython_handler():
         return
     shell = get_ipython()
     if shell is not None:
-        shell.set_custom_exc((ExerciseFailed,), _show_one_line)
+        shell.set_custom_exc((ExerciseFailed, NameError), _show_one_line)
 
 
 _install_ipython_handler()

@@ -3,7 +3,9 @@
 import numpy as np
 import pytest
 
-from common.grading import Checker, ExerciseFailed, ExerciseNotDone, format_value
+from common import functions
+from common.functions import relu as aliased_relu
+from common.grading import Checker, ExerciseFailed, ExerciseNotDone, format_value, refusing
 
 
 def test_format_value_is_short_and_readable():
@@ -30,8 +32,14 @@ def test_a_check_that_checked_nothing_is_an_error():
     (lambda x: x, "[double] <lambda>([1.0, 2.0]) should be [2.0, 4.0], got [1.0, 2.0] - times 2"),
     (lambda x: np.append(x, 0), "[double] <lambda>([1.0, 2.0]) should have shape (2,), "
                                 "got shape (3,)"),
-    (lambda x: x.__imul__(2), "[double] <lambda>([1.0, 2.0]) changed its input in place; "
-                              "compute a new array instead"),
+    (lambda x: x.__imul__(2), "[double] <lambda>([1.0, 2.0]) changed its input in place (x); "
+                              "compute new arrays and return them"),
+    (lambda x: [2.0, 4.0], "[double] <lambda>([1.0, 2.0]) should return a NumPy array, got a "
+                           "list"),
+    (lambda x: np.array([2, 4]), "[double] <lambda>([1.0, 2.0]) should give decimal numbers "
+                                 "(float), got whole numbers (dtype int64)"),
+    (lambda x: print(2 * x), "[double] <lambda>([1.0, 2.0]) returned None: end the function "
+                             "with `return ...`"),
     (lambda x: x / "2", "[double] <lambda>([1.0, 2.0]) raised TypeError: "),
 ])
 def test_failures_are_one_line_naming_input_expected_and_received(func, message):
@@ -60,3 +68,40 @@ def test_a_large_mismatch_is_located():
     with pytest.raises(ExerciseFailed, match=r"^\[grad\] grad\['W1'\] differs most at \[1, 2\]: "
                                              r"should be 0.0, got 0.5$"):
         checker.compare("grad['W1']", received, expected)
+
+
+def test_a_change_deep_inside_an_argument_is_reported():
+    def backward(d, cache):
+        delta2 = cache["y"]
+        delta2 -= d  # changes the caller's cache["y"]
+        return delta2
+
+    checker = Checker("backward", backward)
+    cache = {"y": np.array([0.2, 0.8]), "z1": [np.ones(2)]}
+    with pytest.raises(ExerciseFailed, match=r"changed its input in place \(cache\['y'\]\)"):
+        checker.call(np.array([0.0, 1.0]), cache)
+    assert np.array_equal(cache["y"], [0.2, 0.8])  # the checker's own copy is intact
+
+
+def test_a_delegating_solution_is_refused_by_any_name():
+    def by_module(x):
+        return functions.relu(x)
+
+    def by_alias(x):
+        return aliased_relu(x)
+
+    for func in (by_module, by_alias):
+        checker = Checker("relu", func, without=("relu",))
+        with pytest.raises(ExerciseFailed, match=r"^\[relu\] write it yourself, without "
+                                                 r"functions.relu"):
+            checker.expect_close((np.array([-1.0, 2.0]),), [0.0, 2.0])
+    # Outside the check the library works again, and a solution of one's own passes.
+    assert np.array_equal(functions.relu(np.array([-1.0, 2.0])), [0.0, 2.0])
+    checker = Checker("relu", lambda x: np.maximum(x, 0.0), without=("relu",))
+    checker.expect_close((np.array([-1.0, 2.0]),), [0.0, 2.0])
+
+
+def test_refusing_restores_the_library_after_an_error():
+    with pytest.raises(ValueError, match="^boom$"), refusing(["sigmoid", functions.softmax]):
+        raise ValueError("boom")
+    assert functions.sigmoid(0.0) == 0.5 and functions.softmax(np.zeros(2))[0] == 0.5
