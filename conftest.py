@@ -1,4 +1,4 @@
-"""Kernel set-up for nbval, shared by ``make test`` (strict) and ``make grade`` (lax)."""
+"""Kernel set-up for nbval in ``make test``."""
 
 from nbval.kernel import RunningKernel
 from nbval.plugin import IPyNbFile
@@ -6,14 +6,9 @@ from nbval.plugin import IPyNbFile
 # nbval executes cells with store_history=False, so IPython decides whether a trailing ';'
 # silences a cell by looking at a stale history entry and prints values it should not.
 # Remember the source of the cell being run and judge the ';' on that instead.
-# When grading, errors show as one line, without traceback noise.
 KERNEL_SETUP = """
 def _nbval_setup():
-    import os
-
     ip = get_ipython()
-    if os.environ.get("COURSE_GRADING"):
-        ip.run_line_magic("xmode", "Minimal")
     current = {"cell": ""}
 
     def remember(info):

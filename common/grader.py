@@ -1,23 +1,139 @@
 """Grade a learner's notebooks against the released checks.
 
     python -m common.classroom grade NB          # a notebook or a folder of notebooks
+
+Each notebook runs top to bottom in a fresh kernel, with the learner's cells as they are
+(Let's-try cells skipped). Where a check cell stands, the grader runs the check *as released*
+(from ``checks.json``), with the check functions taken from ``common.checks`` itself, not from
+names the notebook may have rebound. Before and after it, the grader compares a fingerprint of
+the check machinery (``common``'s modules, NumPy's functions, Python's builtins) with its own
+clean copy, so a notebook that replaced a check, the Checker or ``np.allclose`` is reported as
+TAMPERED instead of passing. A check passes when it raised nothing and printed the release's
+✔ line; what the learner's function printed along the way does not matter.
 """
 
-import contextlib
-import io
 import json
 import os
 import re
-import shutil
+import secrets
+import subprocess
+import sys
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 
 import nbformat
 
 from common.classroom import MANIFEST, REFERENCE, ROOT, digest, learner_edition, notebooks_in, tags
 
-SCRATCH = ROOT / "build" / "grading" / str(os.getpid())  # under ROOT, so conftest.py applies
-CELL_TIMEOUT = 30
+CELL_TIMEOUT = int(os.environ.get("COURSE_CELL_TIMEOUT", "30"))  # seconds; tests use less
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+# Runs in the learner's kernel and in the grader itself: a description of every function the
+# checks rely on, by name. Sent as source each time, so the notebook cannot replace it.
+FINGERPRINT = r'''
+def _course_fingerprint(module_names):
+    import builtins, hashlib, importlib, sys, types
+
+    def code_digest(code):
+        h = hashlib.sha256(code.co_code)
+        for const in code.co_consts:
+            if isinstance(const, types.CodeType):
+                h.update(code_digest(const).encode())
+            elif isinstance(const, frozenset):
+                h.update(repr(sorted(map(repr, const))).encode())
+            else:
+                h.update(repr(const).encode())
+        h.update(repr(code.co_names).encode())
+        return h.hexdigest()[:16]
+
+    def describe(obj):
+        if isinstance(obj, (staticmethod, classmethod)):
+            obj = obj.__func__
+        code = getattr(obj, "__code__", None)
+        if isinstance(code, types.CodeType):
+            return f"function {getattr(obj, '__qualname__', '?')} {code_digest(code)}"
+        if isinstance(obj, type):
+            methods = sorted(f"{k}={describe(v)}" for k, v in vars(obj).items()
+                             if isinstance(getattr(v, "__code__", None), types.CodeType)
+                             or isinstance(v, (staticmethod, classmethod)))
+            return f"class {obj.__qualname__} " + ",".join(methods)
+        if callable(obj):
+            return f"{type(obj).__name__} {getattr(obj, '__name__', '?')}"
+        return None
+
+    found = {}
+    for module_name in module_names:
+        module = sys.modules.get(module_name) or importlib.import_module(module_name)
+        for name, value in list(vars(module).items()):
+            if isinstance(value, types.ModuleType):
+                continue
+            if module_name != "builtins" and name.startswith("__"):
+                continue
+            description = describe(value)
+            if description is not None:
+                found[f"{module_name}.{name}"] = description
+    return found
+'''
+
+# Runs in the learner's kernel where a check cell stands, followed by the call of one check.
+RUN_CHECK = FINGERPRINT + r'''
+def _course_run_check(source, check_modules, module_names, marker):
+    import contextlib, importlib, io, json, sys
+
+    before = _course_fingerprint(module_names)
+    namespace = dict(get_ipython().user_ns)
+    for module_name in check_modules:  # the released check functions, not rebound names
+        module = importlib.import_module(module_name)
+        namespace.update({k: v for k, v in vars(module).items() if k.startswith("check_")})
+    printed, error, kind = io.StringIO(), None, None
+    try:
+        with contextlib.redirect_stdout(printed):
+            exec(compile(source, "<released check>", "exec"), namespace)
+    except BaseException as exc:  # noqa: BLE001 - every failure is reported, none escapes
+        kind, error = type(exc).__name__, str(exc).splitlines()[0] if str(exc) else ""
+        name = getattr(exc, "name", None)
+        if kind == "NameError" and name:
+            error = name
+    after = _course_fingerprint(module_names)
+    sys.stdout.write(marker + json.dumps({"before": before, "after": after, "kind": kind,
+                                          "error": error, "printed": printed.getvalue()}) + "\n")
+'''
+
+NOT_DONE = "ExerciseNotDone"
+
+
+def guarded_modules():
+    """The modules whose functions the checks rely on."""
+    checks = sorted(f"common.checks.{p.stem}" for p in (ROOT / "common" / "checks").glob("*.py")
+                    if p.stem != "__init__")
+    return ["builtins", "numpy", "common", "common.functions", "common.grading",
+            "common.networks", "common.datasets", *(["common.splits"] if (
+                ROOT / "common" / "splits.py").is_file() else []), *checks]
+
+
+def baseline_code(module_names, marker):
+    """The grader's first cell: the fingerprint before any cell of the learner's has run."""
+    return (FINGERPRINT + "import json as _course_json, sys as _course_sys\n"
+            f"_course_sys.stdout.write({marker!r} + _course_json.dumps(_course_fingerprint("
+            f"{module_names!r})) + '\\n')\n"
+            "del _course_fingerprint, _course_json, _course_sys\n")
+
+
+def reported(cell, marker):
+    """The JSON a grader cell printed after ``marker``, or None."""
+    for output in cell.get("outputs", []):
+        for line in output.get("text", "").splitlines():
+            if line.startswith(marker):
+                return json.loads(line[len(marker):])
+    return None
+
+
+def first_difference(expected, found):
+    for key, value in expected.items():
+        if found.get(key) != value:
+            return key
+    return None
 
 
 @dataclass
@@ -40,19 +156,20 @@ def released_checks(path):
     return None
 
 
-def exercises_of(nb):
-    """Pair every check cell with the exercise cell before it."""
-    exercises, last_exercise = [], None
+def exercises_of(nb, released):
+    """One Exercise per released check, in notebook order, each paired with the exercise cell
+    before its check cell. Deleted check cells come last, named as released."""
+    exercises, last_exercise, seen = [], None, set()
     for cell in nb.cells:
         if "exercise" in tags(cell):
             last_exercise = cell
-        if "check" in tags(cell):
-            defined = last_exercise and re.search(r"^def (\w+)\(", last_exercise.source,
-                                                  re.MULTILINE)
-            called = re.search(r"^\s*(check_\w+)\(", cell.source, re.MULTILINE)
-            name = (defined.group(1) if defined else
-                    called.group(1).removeprefix("check_") if called else cell.id)
+        if cell.id in released and cell.id not in seen:
+            seen.add(cell.id)
+            name = released[cell.id].get("exercise", cell.id)
             exercises.append(Exercise(name, cell.id, last_exercise and last_exercise.id))
+    for cell_id, release in released.items():
+        if cell_id not in seen:
+            exercises.append(Exercise(release.get("exercise", cell_id), cell_id, None))
     return exercises
 
 
@@ -70,124 +187,154 @@ def find_tampering(nb, released):
     return found
 
 
-def scratch_copy(nb, path, released):
-    """Prepare the copy for nbval: check cells compared with the ✔ line of the release (not with
-    whatever the learner last saw), Let's-try cells skipped."""
+def check_code(source, module_names, marker):
+    """What runs in place of a check cell: the released ``source``, guarded and reported."""
+    check_modules = sorted({f"common.checks.{m}"
+                            for m in re.findall(r"\bcommon\.checks\.(\w+)", source)})
+    call = (f"_course_run_check({source!r}, {check_modules!r}, {module_names!r}, {marker!r})\n"
+            "del _course_fingerprint, _course_run_check\n")
+    return RUN_CHECK + call
+
+
+def error_line(cell):
+    """The one line a learner needs from a cell's error output, or None if it ran cleanly."""
+    for output in cell.get("outputs", []):
+        if output.output_type == "error":
+            if output.ename == "KeyboardInterrupt":
+                return f"timed out after {CELL_TIMEOUT} s: look for an endless loop"
+            lines = [ANSI.sub("", line).strip() for line in output.traceback]
+            for line in lines:
+                if line.startswith("✘ "):
+                    return line[2:]
+            return f"{output.ename}: {output.evalue}".splitlines()[0]
+    return None
+
+
+def run_notebook(path, released, marker):
+    """Execute the learner's notebook, each check cell run as released and guarded.
+
+    Returns the fingerprint taken before the learner's first cell, and {cell id: cell after
+    execution} for the cells that ran.
+    """
+    from nbclient import NotebookClient
+    from nbclient.exceptions import DeadKernelError
+
+    nb = nbformat.read(path, as_version=4)
+    module_names = guarded_modules()
+    cells = []
     for cell in nb.cells:
-        if "check" in tags(cell) and cell.id in released:
-            cell.metadata["tags"] = [t for t in tags(cell) if t != "raises-exception"]
-            cell.metadata["tags"].append("nbval-check-output")
-            cell.outputs = [nbformat.v4.new_output("stream", name="stdout",
-                                                   text=released[cell.id]["output"])]
-            cell.execution_count = 1
-        elif "lets-try" in tags(cell):
-            cell.metadata["tags"] = [*tags(cell), "nbval-skip"]
-    nbformat.write(nb, path)
+        if cell.cell_type != "code" or "lets-try" in tags(cell):
+            continue  # a learner's endless loop in a Let's try cell cannot block grading
+        if cell.id in released:
+            if digest(cell.source) != released[cell.id]["sha256"]:
+                continue  # a changed check cell is reported as TAMPERED, never run
+            cell.source = check_code(cell.source, module_names, marker)
+        cells.append(cell)
+    baseline = nbformat.v4.new_code_cell(baseline_code(module_names, marker))
+    nb.cells = [baseline, *cells]
+    client = NotebookClient(nb, timeout=CELL_TIMEOUT, kernel_name="python3", allow_errors=True,
+                            interrupt_on_timeout=True,
+                            resources={"metadata": {"path": str(path.parent)}})
+    ran = {}
+    try:  # the kernel's own start-up warnings would only alarm a learner
+        with client.setup_kernel(stderr=subprocess.DEVNULL):
+            for index, cell in enumerate(nb.cells):
+                client.execute_cell(cell, index)
+                ran[cell.id] = cell
+    except DeadKernelError:
+        pass  # the cells after the crash did not run; their exercises say so
+    fingerprint = reported(baseline, marker)
+    if fingerprint is None:
+        raise SystemExit(f"classroom: the grader could not start a kernel for {path.name}: "
+                         f"{error_line(baseline)}")
+    return fingerprint, ran
 
 
-def one_line_reason(error):
-    """The one line a learner needs from a failed cell."""
-    message = str(error)
-    traceback = ANSI.sub("", getattr(error, "inner_traceback", None) or "")
-    if message.startswith("Timeout"):
-        return f"timed out after {CELL_TIMEOUT} s: look for an endless loop"
-    lines = [line.strip() for line in traceback.splitlines() if line.strip()]
-    for line in lines:
-        if line.startswith("✘ "):
-            return line[2:]
-    if lines:
-        return lines[-1]
-    if "differ" in message:
-        return "the check printed something other than its ✔ line"
-    return message.splitlines()[0] if message else "failed"
+def judge(exercise, ran, released, expected_fingerprint, marker):
+    """Set ``exercise.passed`` and ``exercise.reason`` from the cells that ran."""
+    check = ran.get(exercise.check_id)
+    if check is None:
+        exercise.reason = "not run: the kernel stopped before this check (see the cells above)"
+        return
+    result = reported(check, marker)
+    if result is None:
+        exercise.reason = error_line(check) or "the check did not finish"
+        return
+    for moment in ("before", "after"):
+        replaced = first_difference(expected_fingerprint, result[moment])
+        if replaced:
+            who = "the notebook" if moment == "before" else "the exercise's function"
+            exercise.reason = f"TAMPERED: {who} replaced {replaced}"
+            return
+    kind, error = result["kind"], result["error"]
+    if kind == "KeyboardInterrupt":
+        exercise.reason = f"timed out after {CELL_TIMEOUT} s: look for an endless loop"
+        return
+    exercise_cell = ran.get(exercise.exercise_id)
+    exercise_error = exercise_cell is not None and error_line(exercise_cell)
+    if kind is None:
+        lines = result["printed"].splitlines()
+        expected = released[exercise.check_id]["output"].strip()
+        exercise.passed = expected in lines
+        exercise.reason = "ok" if exercise.passed else (
+            f"the check printed {lines[-1] if lines else 'nothing'!r} instead of {expected!r}")
+    elif kind == "NameError":
+        exercise.reason = (f"the exercise cell itself fails: {exercise_error}" if exercise_error
+                           else f"`{error}` is not defined: the exercise cell must define a "
+                                f"function named `{error}` (keep the name it was given)")
+    elif kind in ("ExerciseFailed", NOT_DONE) or error.startswith(f"[{exercise.name}]"):
+        exercise.reason = error
+    else:
+        exercise.reason = f"the check stopped with {kind}: {error}"
 
 
-class Recorder:
-    """A pytest plugin that keeps each notebook cell's outcome, keyed by cell id."""
-
-    def __init__(self):
-        self.outcomes = {}
-
-    def pytest_runtest_logreport(self, report):
-        if report.when == "call" or report.outcome != "passed":
-            self.outcomes.setdefault(report.nodeid, []).append(report)
-
-    def pytest_exception_interact(self, node, call, report):
-        report.reason = one_line_reason(call.excinfo.value)
-
-    def result(self, nodeid):
-        reports = self.outcomes.get(nodeid, [])
-        if not reports:
-            return False, "not run: an earlier cell stopped the notebook"
-        for report in reports:
-            if report.outcome != "passed":
-                if report.outcome == "skipped":
-                    return False, "not run: an earlier cell timed out"
-                return False, getattr(report, "reason", "failed")
-        return True, "ok"
+def grade_one(path, marker):
+    """Grade one notebook: (its name, its exercises) or a SystemExit message."""
+    nb = nbformat.read(path, as_version=4)
+    released = released_checks(path)
+    if released is None:
+        return path.name, f"classroom: {path.name} is not a notebook of this course"
+    exercises = exercises_of(nb, released)
+    if not exercises:
+        return path.name, []
+    tampering = find_tampering(nb, released)
+    expected_fingerprint, ran = run_notebook(path, released, marker)
+    for exercise in exercises:
+        if exercise.check_id in tampering:
+            exercise.reason = f"TAMPERED: {tampering[exercise.check_id]}"
+        else:
+            judge(exercise, ran, released, expected_fingerprint, marker)
+    return path.name, exercises
 
 
 def grade(target):
-    import pytest  # only grading needs it
-
+    """Grade a notebook or a folder of notebooks; print the table; return the exit code."""
     paths = notebooks_in(target)
-    if SCRATCH.exists():
-        shutil.rmtree(SCRATCH)
-    SCRATCH.mkdir(parents=True)
-    graded = []  # (notebook name, exercises, scratch path, {check id: nodeid})
-    for path in paths:
-        nb = nbformat.read(path, as_version=4)
-        released = released_checks(path)
-        if released is None:
-            raise SystemExit(f"classroom: {path.name} is not a notebook of this course")
-        exercises = exercises_of(nb)
-        tampering = find_tampering(nb, released)
-        missing = set(released) - {e.check_id for e in exercises}
-        exercises += [Exercise(cell_id, cell_id, None) for cell_id in sorted(missing)]
-        scratch = SCRATCH / path.name
-        scratch_copy(nb, scratch, released)
-        code_ids = [cell.id for cell in nb.cells if cell.cell_type == "code"]
-        for exercise in exercises:
-            if exercise.check_id in tampering:
-                exercise.reason = f"TAMPERED: {tampering[exercise.check_id]}"
-        nodeids = {cell_id: f"{scratch.relative_to(ROOT)}::Cell {i}"
-                   for i, cell_id in enumerate(code_ids)}
-        graded.append((path.name, exercises, scratch, nodeids))
-
-    recorder = Recorder()
-    os.environ["COURSE_GRADING"] = "1"  # the kernel shows errors without traceback noise
-    to_run = [str(scratch) for _, exercises, scratch, _ in graded if exercises]
-    if to_run:
-        log = io.StringIO()
-        with contextlib.redirect_stdout(log):  # the score table below says all that matters
-            pytest.main(["-qq", "--tb=no", "--no-header", "-p", "no:cacheprovider",
-                         "--rootdir", str(ROOT), "--nbval-lax", "--nbval-current-env",
-                         "--nbval-kernel-startup-timeout", "120",
-                         "--nbval-cell-timeout", str(CELL_TIMEOUT),
-                         "-o", "addopts=", "-o", "filterwarnings=", *to_run],
-                        plugins=[recorder])
-        if not recorder.outcomes:
-            print(log.getvalue())
-
+    marker = f"@@course-check-{secrets.token_hex(8)}@@"
+    with ProcessPoolExecutor(max_workers=min(2, len(paths))) as pool:
+        results = list(pool.map(grade_one, paths, [marker] * len(paths)))
     total = passed = 0
     print()
-    for name, exercises, _, nodeids in graded:
+    for name, exercises in results:
+        if isinstance(exercises, str):
+            raise SystemExit(exercises)
         if not exercises:
             continue
         print(name)
         for exercise in exercises:
-            if not exercise.reason.startswith("TAMPERED"):
-                exercise.passed, exercise.reason = recorder.result(nodeids[exercise.check_id])
-                if not exercise.passed and exercise.exercise_id in nodeids:
-                    ok, why = recorder.result(nodeids[exercise.exercise_id])
-                    if not ok:
-                        exercise.reason = f"the exercise cell itself fails: {why}"
             mark = "PASS" if exercise.passed else "FAIL"
             print(f"  {mark}  {exercise.name:<28} {exercise.reason}")
             total += 1
             passed += exercise.passed
     print(f"\nScore: {passed}/{total} exercises passed")
-    shutil.rmtree(SCRATCH, ignore_errors=True)
-    with contextlib.suppress(OSError):
-        SCRATCH.parent.rmdir()  # build/grading, if no other grading runs
+    if total and passed == total:
+        print("✔ Every exercise passes.")
+    else:
+        print(f"✘ {total - passed} of {total} exercises do not pass yet: start with the first "
+              "FAIL above, run its check cell again, then grade again.")
+    sys.stdout.flush()
     return 0 if total and passed == total else 1
+
+
+if __name__ == "__main__":
+    sys.exit(grade(Path(sys.argv[1])))
