@@ -1,14 +1,22 @@
-"""The checks of lesson 06 (Iris): right answers pass, typical mistakes fail with a useful hint."""
+"""The checks of lesson 06 (Iris): right answers pass, typical mistakes fail with a useful hint.
+
+The reference functions are refused while their exercise is checked, so the "right answers"
+here are written out, several ways each.
+"""
+
+import types
 
 import numpy as np
 import pytest
 
-from common import functions
+from common import functions, networks, splits
 from common.checks import iris
 from common.checks.iris import (
     check_accuracy,
     check_backward,
     check_forward,
+    check_standardise,
+    check_stratified_split,
     reference_accuracy,
     reference_backward,
     reference_forward,
@@ -42,7 +50,8 @@ def test_reference_backward_matches_the_numerical_gradient():
 
     for key in network:
         numerical = functions.numerical_gradient(loss, network[key])
-        assert functions.relative_error(grad[key], numerical) < 1e-6, key
+        # (y - d) / N against the loss with its 1e-7 guard: about 1e-7 / y apart.
+        assert functions.relative_error(grad[key], numerical) < 1e-5, key
 
 
 def test_check_inputs_keep_away_from_the_relu_kink():
@@ -65,8 +74,25 @@ def test_reference_accuracy_takes_labels_or_one_hot():
 # Exercise 1: forward
 
 
-def test_forward_reference_passes(passes):
-    passes(check_forward, reference_forward, "forward")
+def own_forward(network, x):
+    u1 = np.dot(x, network["W1"]) + network["b1"]
+    z1 = functions.relu(u1)
+    y = functions.softmax(np.dot(z1, network["W2"]) + network["b2"])
+    return y, {"u1": u1, "z1": z1, "y": y}
+
+
+def test_forward_written_out_passes(passes):
+    passes(check_forward, own_forward, "forward")
+
+
+@pytest.mark.parametrize("reference", [reference_forward, networks.forward])
+def test_forward_that_calls_the_reference_is_refused(reference, rejected):
+    def forward(network, x):
+        result = reference(network, x)
+        return result if isinstance(result[1], dict) else (result[2], dict(
+            zip(("u1", "z1", "y"), result, strict=True)))
+
+    assert "write it yourself, without" in rejected(check_forward, forward, "forward")
 
 
 def test_forward_not_done(not_done):
@@ -115,15 +141,14 @@ def test_forward_typical_mistakes_get_a_hint(forward, hint, rejected):
 
 def test_forward_with_u1_and_z1_swapped_in_the_cache(rejected):
     def forward(network, x):
-        y, cache = reference_forward(network, x)
+        y, cache = own_forward(network, x)
         return y, {"u1": cache["z1"], "z1": cache["u1"], "y": y}
 
     assert "cache['u1'] holds z1" in rejected(check_forward, forward, "forward")
 
 
 def test_forward_returning_only_y(rejected):
-    message = rejected(check_forward, lambda network, x: reference_forward(network, x)[0],
-                       "forward")
+    message = rejected(check_forward, lambda network, x: own_forward(network, x)[0], "forward")
     assert "should return a pair (y, cache)" in message
 
 
@@ -131,8 +156,52 @@ def test_forward_returning_only_y(rejected):
 # Exercise 2: backward
 
 
-def test_backward_reference_passes(passes):
-    passes(check_backward, reference_backward, "backward")
+def own_backward(network, x, d, cache):
+    delta2 = functions.d_softmax_with_loss(d, cache["y"])
+    delta1 = np.dot(delta2, network["W2"].T) * functions.d_relu(cache["u1"])
+    return {"W1": np.dot(x.T, delta1), "b1": np.sum(delta1, axis=0),
+            "W2": np.dot(cache["z1"].T, delta2), "b2": np.sum(delta2, axis=0)}
+
+
+def test_backward_written_out_passes(passes):
+    passes(check_backward, own_backward, "backward")
+
+
+def test_backward_with_matmul_and_a_loop_passes(passes):
+    def backward(network, x, d, cache):
+        delta2 = (cache["y"] - d) / x.shape[0]
+        delta1 = (delta2 @ network["W2"].T) * (cache["u1"] > 0)
+        grad = {"W1": np.zeros_like(network["W1"]), "W2": np.zeros_like(network["W2"])}
+        for n in range(x.shape[0]):  # one sample at a time: outer products
+            grad["W1"] += np.outer(x[n], delta1[n])
+            grad["W2"] += np.outer(cache["z1"][n], delta2[n])
+        grad["b1"], grad["b2"] = delta1.sum(axis=0), delta2.sum(axis=0)
+        return grad
+
+    passes(check_backward, backward, "backward")
+
+
+@pytest.mark.parametrize("reference", [reference_backward, "networks"])
+def test_backward_that_calls_the_reference_is_refused(reference, rejected):
+    def backward(network, x, d, cache):
+        if reference == "networks":
+            return networks.backward(network, x, d, cache["u1"], cache["z1"], cache["y"])
+        return reference(network, x, d, cache)
+
+    assert "write it yourself, without" in rejected(check_backward, backward, "backward")
+
+
+def test_backward_that_changes_the_cache_in_place(rejected):
+    def backward(network, x, d, cache):
+        delta2 = cache["y"]
+        delta2 -= d  # changes cache['y'] itself
+        delta2 /= len(x)
+        delta1 = np.dot(delta2, network["W2"].T) * functions.d_relu(cache["u1"])
+        return {"W1": np.dot(x.T, delta1), "b1": np.sum(delta1, axis=0),
+                "W2": np.dot(cache["z1"].T, delta2), "b2": np.sum(delta2, axis=0)}
+
+    assert "changed its input in place (cache['y'])" in rejected(check_backward, backward,
+                                                                 "backward")
 
 
 def test_backward_not_done(not_done):
@@ -149,16 +218,18 @@ def test_backward_written_differently_passes(passes):
     passes(check_backward, backward, "backward")
 
 
-def make_backward(average=True, relu_slope=True, transpose_w2=True, sign=1.0, bias_mean=False):
+def make_backward(average=True, relu_slope=True, transpose_w2=True, sign=1.0, bias_mean=False,
+                  slope=functions.d_relu, divisor=1, keepdims=False):
     def backward(network, x, d, cache):
-        delta2 = sign * (cache["y"] - d) / (len(x) if average else 1)
+        delta2 = sign * (cache["y"] - d) / (len(x) if average else 1) / divisor
         W2 = network["W2"].T if transpose_w2 else network["W2"]
         delta1 = np.dot(delta2, W2)
         if relu_slope:
-            delta1 = delta1 * functions.d_relu(cache["u1"])
+            delta1 = delta1 * slope(cache["u1"])
         total = np.mean if bias_mean else np.sum
-        return {"W1": np.dot(x.T, delta1), "b1": total(delta1, axis=0),
-                "W2": np.dot(cache["z1"].T, delta2), "b2": total(delta2, axis=0)}
+        return {"W1": np.dot(x.T, delta1), "b1": total(delta1, axis=0, keepdims=keepdims),
+                "W2": np.dot(cache["z1"].T, delta2), "b2": total(delta2, axis=0,
+                                                                 keepdims=keepdims)}
     return backward
 
 
@@ -168,6 +239,9 @@ def make_backward(average=True, relu_slope=True, transpose_w2=True, sign=1.0, bi
     (make_backward(transpose_w2=False), "a transpose is missing"),
     (make_backward(sign=-1.0), "the sign is flipped"),
     (make_backward(bias_mean=True), "averaged twice"),
+    (make_backward(slope=functions.relu), "multiplies by ReLU itself"),
+    (make_backward(divisor=len(iris._SQUARE_X4)), "the batch average is applied twice"),
+    (make_backward(keepdims=True), "keepdims=True keeps a row of shape (1, H)"),
 ])
 def test_backward_typical_mistakes_get_a_hint(backward, hint, rejected):
     assert hint in rejected(check_backward, backward, "backward")
@@ -175,7 +249,7 @@ def test_backward_typical_mistakes_get_a_hint(backward, hint, rejected):
 
 def test_backward_with_transposed_weight_gradients(rejected):
     def backward(network, x, d, cache):
-        grad = reference_backward(network, x, d, cache)
+        grad = own_backward(network, x, d, cache)
         return {key: value.T for key, value in grad.items()}
 
     assert "the weight gradient is transposed" in rejected(check_backward, backward, "backward")
@@ -194,14 +268,14 @@ def test_backward_with_sigmoid_derivative(rejected):
 def test_backward_that_matches_the_reference_only_on_the_square_network_is_caught(rejected):
     # A gradient off by a tiny amount everywhere fails the comparison with the reference.
     def backward(network, x, d, cache):
-        return {k: v * 1.01 for k, v in reference_backward(network, x, d, cache).items()}
+        return {k: v * 1.01 for k, v in own_backward(network, x, d, cache).items()}
 
     assert "grad['W2']" in rejected(check_backward, backward, "backward")
 
 
 def test_backward_missing_a_key(rejected):
     def backward(network, x, d, cache):
-        grad = reference_backward(network, x, d, cache)
+        grad = own_backward(network, x, d, cache)
         del grad["b1"]
         return grad
 
@@ -212,8 +286,18 @@ def test_backward_missing_a_key(rejected):
 # Exercise 3: accuracy
 
 
-def test_accuracy_reference_passes(passes):
-    passes(check_accuracy, reference_accuracy, "accuracy")
+def test_accuracy_written_out_passes(passes):
+    def accuracy(d, y):
+        if d.shape == y.shape:
+            d = d.argmax(axis=1)
+        return float(np.mean(y.argmax(axis=1) == d))
+
+    passes(check_accuracy, accuracy, "accuracy")
+
+
+def test_accuracy_that_calls_the_reference_is_refused(rejected):
+    assert "write it yourself, without iris.reference_accuracy" in rejected(
+        check_accuracy, lambda d, y: reference_accuracy(d, y), "accuracy")
 
 
 def test_accuracy_not_done(not_done):
@@ -253,3 +337,211 @@ def test_accuracy_returning_an_array(rejected):
 
 def test_check_of_a_non_function(rejected):
     assert "expected a function" in rejected(check_accuracy, 0.5, "accuracy")
+
+
+# ---------------------------------------------------------------------------------------------
+# Exercise 1: stratified_split
+
+
+def split_by_running_deficit(labels, fractions, rng):
+    """The lesson's solution: leftovers go to the parts furthest below their share so far."""
+    labels, fractions = np.asarray(labels), np.asarray(fractions, dtype=float)
+    parts, sizes, seen = [[] for _ in fractions], np.zeros(len(fractions)), 0
+    for k in np.unique(labels):
+        members = rng.permutation(np.flatnonzero(labels == k))
+        counts = np.floor(fractions * members.size + 1e-9).astype(int)
+        seen += members.size
+        behind = fractions * seen - sizes - counts
+        counts[np.argsort(-behind, kind="stable")[:members.size - counts.sum()]] += 1
+        sizes += counts
+        for part, piece in zip(parts, np.split(members, np.cumsum(counts)[:-1]), strict=True):
+            part.append(piece)
+    return tuple(rng.permutation(np.concatenate(part)) for part in parts)
+
+
+def split_with_shuffle_and_lists(labels, fractions, rng):
+    """Python lists, rng.shuffle, and the totals fixed after all classes are cut."""
+    classes = sorted(set(labels.tolist()))
+    members = {k: [i for i, label in enumerate(labels) if label == k] for k in classes}
+    counts = {k: [int(f * len(members[k]) + 1e-9) for f in fractions] for k in classes}
+    for j, f in enumerate(fractions):  # top up the parts below their rounded-down size
+        for k in classes:
+            short = int(f * len(labels) + 1e-9) - sum(counts[c][j] for c in classes)
+            left = len(members[k]) - sum(counts[k])
+            if short > 0 and left > 0 and counts[k][j] < f * len(members[k]):
+                counts[k][j] += 1
+    for k in classes:  # whatever is left of a class goes to its parts with the largest remainder
+        while sum(counts[k]) < len(members[k]):
+            remainders = [f * len(members[k]) - n for f, n in zip(fractions, counts[k],
+                                                                  strict=True)]
+            counts[k][int(np.argmax(remainders))] += 1
+    parts = [[] for _ in fractions]
+    for k in classes:
+        shuffled = list(members[k])
+        rng.shuffle(shuffled)
+        start = 0
+        for part, n in zip(parts, counts[k], strict=True):
+            part.extend(shuffled[start:start + n])
+            start += n
+    result = []
+    for part in parts:
+        part = np.array(part, dtype=int)
+        rng.shuffle(part)
+        result.append(part)
+    return tuple(result)
+
+
+def copy_of_the_reference():
+    """common.splits.stratified_split under another function object, which is not refused."""
+    original = splits.stratified_split
+    return types.FunctionType(original.__code__, original.__globals__, "stratified_split")
+
+
+@pytest.mark.parametrize("split", [split_by_running_deficit, split_with_shuffle_and_lists,
+                                   copy_of_the_reference()])
+def test_stratified_split_correct_versions_pass(split, passes):
+    passes(check_stratified_split, split, "stratified_split")
+
+
+def test_stratified_split_not_done(not_done):
+    not_done(check_stratified_split, stub, "stratified_split")
+
+
+@pytest.mark.parametrize("split", [splits.stratified_split,
+                                   lambda labels, f, rng: splits.stratified_split(labels, f, rng)])
+def test_stratified_split_that_calls_common_splits_is_refused(split, rejected):
+    message = rejected(check_stratified_split, split, "stratified_split")
+    assert "write it yourself, without splits.stratified_split" in message
+
+
+def make_split(shuffle_classes=True, shuffle_parts=True, sort_parts=False, use_global=False,
+               rotate=False, as_lists=False, as_float=False, fix_totals=True):
+    def split(labels, fractions, rng):
+        fractions = np.asarray(fractions)
+        parts = [[] for _ in fractions]
+        sizes, seen = np.zeros(len(fractions)), 0
+        for k in np.unique(labels):
+            members = np.flatnonzero(labels == k)
+            if rotate:
+                members = np.roll(members, rng.integers(members.size))
+            elif use_global:
+                members = np.random.permutation(members)
+            elif shuffle_classes:
+                members = rng.permutation(members)
+            counts = np.floor(fractions * members.size + 1e-9).astype(int)
+            seen += members.size
+            behind = (fractions * seen - sizes - counts if fix_totals
+                      else fractions * members.size - counts)
+            counts[np.argsort(-behind, kind="stable")[:members.size - counts.sum()]] += 1
+            sizes += counts
+            for part, piece in zip(parts, np.split(members, np.cumsum(counts)[:-1]),
+                                   strict=True):
+                part.append(piece)
+        result = [np.concatenate(part) for part in parts]
+        if shuffle_parts:
+            result = [rng.permutation(part) for part in result]
+        if sort_parts:
+            result = [np.sort(part) for part in result]
+        if as_lists:
+            result = [part.tolist() for part in result]
+        if as_float:
+            result = [part.astype(float) for part in result]
+        return tuple(result)
+    return split
+
+
+def shuffle_all_and_cut(labels, fractions, rng):
+    order = rng.permutation(labels.size)
+    cuts = np.round(np.cumsum(fractions)[:-1] * labels.size).astype(int)
+    return tuple(np.split(order, cuts))
+
+
+def sorts_the_labels(labels, fractions, rng):
+    labels.sort()  # changes the caller's array
+    return split_by_running_deficit(labels, fractions, rng)
+
+
+@pytest.mark.parametrize("split, hint", [
+    (make_split(shuffle_classes=False), "the seeds 0 to 7 all give the same training samples"),
+    (make_split(shuffle_parts=False), "lists its samples class by class"),
+    (make_split(sort_parts=True), "lists its indices in increasing order"),
+    (make_split(use_global=True), "draw every random number from rng"),
+    (make_split(rotate=True), "as if the class were rotated, not shuffled"),
+    (make_split(as_lists=True), "should be a 1-D NumPy array of indices"),
+    (make_split(as_float=True), "should hold whole-number indices"),
+    (make_split(fix_totals=False), "parts that are furthest below their target size"),
+    (shuffle_all_and_cut, "cut each class on its own"),
+    (sorts_the_labels, "changed its input in place (labels)"),
+    (lambda labels, fractions, rng: None, "returned None"),
+])
+def test_stratified_split_typical_mistakes_get_a_hint(split, hint, rejected):
+    assert hint in rejected(check_stratified_split, split, "stratified_split")
+
+
+def test_stratified_split_check_leaves_the_global_generator_alone():
+    np.random.seed(123)
+    expected = np.random.random()
+    np.random.seed(123)
+    check_stratified_split(split_by_running_deficit)
+    assert np.random.random() == expected
+
+
+# ---------------------------------------------------------------------------------------------
+# Exercise 2: standardise
+
+
+def test_standardise_written_in_several_ways_passes(passes):
+    def plain(x_train, x):
+        return (x - x_train.mean(axis=0)) / x_train.std(axis=0)
+
+    def by_hand(x_train, x):
+        mean = np.sum(x_train, axis=0) / len(x_train)
+        std = np.sqrt(np.mean((x_train - mean) ** 2, axis=0))
+        return (np.asarray(x, dtype=float) - mean) / std
+
+    def with_a_copy(x_train, x):
+        result = np.array(x, dtype=float)  # a new array: changing it in place is fine
+        result -= np.mean(x_train, axis=0)
+        result /= np.std(x_train, axis=0)
+        return result
+
+    for standardise in (plain, by_hand, with_a_copy):
+        passes(check_standardise, standardise, "standardise")
+
+
+def test_standardise_not_done(not_done):
+    not_done(check_standardise, stub, "standardise")
+
+
+def in_place(x_train, x):
+    x -= x_train.mean(axis=0)
+    x /= x_train.std(axis=0)
+    return x
+
+
+@pytest.mark.parametrize("standardise, hint", [
+    (lambda x_train, x: (x - x.mean(axis=0)) / x.std(axis=0), "scaled with its own mean"),
+    (lambda x_train, x: (x_train - x.mean(axis=0)) / x.std(axis=0), "the arguments are swapped"),
+    (lambda x_train, x: (x - x_train.mean()) / x_train.std(), "per feature (per column)"),
+    (lambda x_train, x: (x - x_train.mean(axis=1, keepdims=True))
+     / x_train.std(axis=1, keepdims=True), "axis=1 averages over the features"),
+    (lambda x_train, x: (x - x_train.mean(axis=0)) / x_train.std(axis=0, ddof=1), "ddof=1"),
+    (lambda x_train, x: (x - x_train.mean(axis=0)) / x_train.var(axis=0), "the variance"),
+    (lambda x_train, x: x / x_train.std(axis=0), "the mean is not subtracted"),
+    (lambda x_train, x: x - x_train.mean(axis=0), "centred but not scaled"),
+    (lambda x_train, x: (x - x_train.min(axis=0)) / np.ptp(x_train, axis=0), "min-max"),
+    (in_place, "changed its input in place"),
+    (lambda x_train, x: (x - x_train.mean(axis=0, keepdims=True))
+     / x_train.std(axis=0, keepdims=True), "keepdims=True makes one sample"),
+    (lambda x_train, x: ((x - x_train.mean(axis=0)) / x_train.std(axis=0)).tolist(),
+     "should return a NumPy array"),
+])
+def test_standardise_typical_mistakes_get_a_hint(standardise, hint, rejected):
+    assert hint in rejected(check_standardise, standardise, "standardise")
+
+
+def test_standardise_on_whole_millimetres_must_give_decimals(rejected):
+    def rounds(x_train, x):
+        return np.round((x - x_train.mean(axis=0)) / x_train.std(axis=0)).astype(int)
+
+    assert "should give decimal numbers" in rejected(check_standardise, rounds, "standardise")
