@@ -1,19 +1,20 @@
-"""The checks of lesson 05 accept right answers and reject typical wrong ones with a useful hint."""
+"""The checks of lesson 05 accept right answers written many ways and reject typical wrong ones
+with a hint a beginner can act on."""
 
 import numpy as np
 import pytest
 
-from common import functions
+from common import functions, networks
+from common.checks import backpropagation as B
 from common.checks.backpropagation import (
-    check_backward,
-    check_delta_hidden,
-    reference_backward,
-    reference_delta_hidden,
-    reference_forward,
+    check_backward_3layer,
+    check_backward_regression,
+    reference_backward_3layer,
+    reference_backward_regression,
+    reference_forward_3layer,
+    reference_forward_regression,
 )
-
-# ---------------------------------------------------------------------------------------------
-# backward(network, x, d, u1, z1, y)
+from common.functions import numerical_gradient
 
 
 def stub(*args):
@@ -21,182 +22,335 @@ def stub(*args):
     raise NotImplementedError
 
 
-def backward_rewritten(network, x, d, u1, z1, y):
-    """Correct, written differently: the famous (y - d) / N, einsum and a loop over layers."""
-    n = x.shape[0]
-    grad = {}
-    delta = (y - d) / n
-    layers = [("2", z1, None), ("1", x, u1)]
-    for i, (name, inputs, _) in enumerate(layers):
-        grad["W" + name] = np.einsum("ni,nj->ij", inputs, delta)
-        grad["b" + name] = delta.sum(axis=0)
-        if i == 0:
-            delta = (delta @ network["W2"].T) * (u1 > 0)
+# ---------------------------------------------------------------------------------------------
+# backward_regression(network, x, d, u1, z1, y): ReLU hidden layer, identity output, MSE
+
+
+def regression_as_in_the_notebook(network, x, d, u1, z1, y):
+    delta2 = (y - d) / y.size
+    delta1 = (delta2 @ network["W2"].T) * functions.d_relu(u1)
+    return {"W1": x.T @ delta1, "b1": delta1.sum(axis=0),
+            "W2": z1.T @ delta2, "b2": delta2.sum(axis=0)}
+
+
+def regression_with_einsum_and_a_mask(network, x, d, u1, z1, y):
+    n, k = y.shape
+    delta2 = (y - d) / (n * k)
+    delta1 = np.einsum("nk,hk->nh", delta2, network["W2"]) * np.where(u1 > 0, 1.0, 0.0)
+    return {"W1": np.einsum("nd,nh->dh", x, delta1), "b1": np.einsum("nh->h", delta1),
+            "W2": np.einsum("nh,nk->hk", z1, delta2), "b2": np.einsum("nk->k", delta2)}
+
+
+def regression_sample_by_sample(network, x, d, u1, z1, y):
+    """Loops over the samples, adding each one's gradient, with np.dot and (u1 >= 0)."""
+    grad = {key: np.zeros_like(value, dtype=float) for key, value in network.items()}
+    for n in range(len(x)):
+        delta2 = (y[n] - d[n]) / np.prod(y.shape)
+        delta1 = np.dot(network["W2"], delta2) * (u1[n] >= 0)
+        grad["W2"] += np.outer(z1[n], delta2)
+        grad["b2"] += delta2
+        grad["W1"] += np.outer(x[n], delta1)
+        grad["b1"] += delta1
     return grad
 
 
-def backward_with(**change):
-    """The reference backward pass with one line replaced by a typical mistake."""
+def regression_from_the_loss_derivative(network, x, d, u1, z1, y):
+    """dE/dy from the definition E = sum((y - d)**2) / (2 * M), written out by hand."""
+    m = float(len(y.ravel()))
+    delta2 = 2 * (y - d) / (2 * m)
+    return _layers_from(network, x, z1, u1, delta2)
+
+
+def _layers_from(network, x, z1, u1, delta2):
+    delta1 = np.dot(delta2, network["W2"].T) * (u1 > 0)
+    return {"b2": np.sum(delta2, axis=0), "W2": np.dot(z1.T, delta2),
+            "b1": np.sum(delta1, axis=0), "W1": np.dot(x.T, delta1)}
+
+
+RIGHT_REGRESSIONS = [regression_as_in_the_notebook, regression_with_einsum_and_a_mask,
+                     regression_sample_by_sample, regression_from_the_loss_derivative]
+
+
+@pytest.mark.parametrize("backward", RIGHT_REGRESSIONS, ids=lambda f: f.__name__)
+def test_backward_regression_right_answers_pass(backward, passes):
+    assert passes(check_backward_regression, backward, "backward_regression") == (
+        "✔ backward_regression: 28/28 checks passed")
+
+
+def test_backward_regression_not_done(not_done):
+    not_done(check_backward_regression, stub, "backward_regression")
+
+
+def regression_with(delta2=None, **change):
+    """The reference backward pass with its output delta or one layer rule replaced."""
     def backward(network, x, d, u1, z1, y):
-        delta2 = change.get("delta2", lambda: functions.d_softmax_with_loss(d, y))()
-        w2 = change.get("w2", lambda: network["W2"].T)()
-        slope = change.get("slope", lambda: functions.d_relu(u1))()
-        grad_w = change.get("grad_w", lambda inputs, delta: np.dot(inputs.T, delta))
-        grad_b = change.get("grad_b", lambda delta: np.sum(delta, axis=0))
-        delta1 = np.dot(delta2, w2) * slope
-        return {"W1": grad_w(x, delta1), "W2": grad_w(z1, delta2),
-                "b1": grad_b(delta1), "b2": grad_b(delta2)}
+        delta = (y - d) / y.size if delta2 is None else delta2(y, d)
+        return B._chain(network, x, [u1], [z1], delta, **change)
     return backward
 
 
-def backward_sigmoid_at_z1(network, x, d, u1, z1, y):
-    """The course's DN15 mistake: sigmoid's derivative (of a ReLU layer), taken at z1."""
-    return backward_with(slope=lambda: functions.d_sigmoid(z1))(network, x, d, u1, z1, y)
+def regression_uses_the_library(network, x, d, u1, z1, y):
+    return _layers_from(network, x, z1, u1, functions.d_mean_squared_error(d, y))
 
 
-def backward_wrong_keys(network, x, d, u1, z1, y):
-    grad = reference_backward(network, x, d, u1, z1, y)
-    return {"dW1": grad["W1"], "W2": grad["W2"], "b1": grad["b1"], "b2": grad["b2"]}
+def regression_uses_the_reference(network, x, d, u1, z1, y):
+    return B.reference_backward_regression(network, x, d, u1, z1, y)
 
 
-def backward_returns_tuple(network, x, d, u1, z1, y):
-    grad = reference_backward(network, x, d, u1, z1, y)
-    return grad["W1"], grad["W2"], grad["b1"], grad["b2"]
+def regression_uses_the_softmax_delta(network, x, d, u1, z1, y):
+    from common.functions import d_softmax_with_loss as delta_of  # an alias refuses too
+    return _layers_from(network, x, z1, u1, delta_of(d, y))
 
 
-def backward_course_loss(network, x, d, u1, z1, y):
-    """The course calls d_sigmoid_with_loss on the softmax output: common's refuses 2 columns."""
-    delta2 = functions.d_sigmoid_with_loss(d, y)
-    return {"b2": delta2.sum(axis=0)}
+def regression_w2_not_transposed(network, x, d, u1, z1, y):
+    delta2 = (y - d) / y.size
+    delta1 = (delta2 @ network["W2"]) * (u1 > 0)
+    return {"W1": x.T @ delta1, "b1": delta1.sum(axis=0),
+            "W2": z1.T @ delta2, "b2": delta2.sum(axis=0)}
 
 
-def backward_no_average(network, x, d, u1, z1, y):
-    """The famous y - d, without the 1/N of the batch average."""
-    return backward_with(delta2=lambda: y - d)(network, x, d, u1, z1, y)
+def regression_returns_lists(network, x, d, u1, z1, y):
+    return {key: value.tolist() for key, value in
+            regression_as_in_the_notebook(network, x, d, u1, z1, y).items()}
 
 
-def backward_w2_not_transposed(network, x, d, u1, z1, y):
-    return backward_with(w2=lambda: network["W2"])(network, x, d, u1, z1, y)
+def regression_prints(network, x, d, u1, z1, y):
+    print(regression_as_in_the_notebook(network, x, d, u1, z1, y))
 
 
-def backward_activation_not_derivative(network, x, d, u1, z1, y):
-    return backward_with(slope=lambda: z1)(network, x, d, u1, z1, y)
+def regression_updates_in_place(network, x, d, u1, z1, y):
+    grad = regression_as_in_the_notebook(network, x, d, u1, z1, y)
+    network["W2"] -= 0.1 * grad["W2"]  # a training step hidden inside the backward pass
+    return grad
 
 
-# name: (wrong backward, a piece of the hint its failure must show)
-WRONG_BACKWARDS = {
-    "no batch average": (backward_no_average, "leaves out the batch average"),
-    "W2 not transposed": (backward_w2_not_transposed, "needs W2.T"),
-    "x and z1 not transposed": (backward_with(grad_w=lambda inputs, delta: np.dot(inputs, delta)),
-                                "transpose the layer's input"),
-    "operands swapped": (backward_with(grad_w=lambda inputs, delta: np.dot(delta.T, inputs)),
+def regression_keepdims(network, x, d, u1, z1, y):
+    grad = regression_as_in_the_notebook(network, x, d, u1, z1, y)
+    grad["b2"] = np.sum((y - d) / y.size, axis=0, keepdims=True)
+    return grad
+
+
+def regression_int_bias(network, x, d, u1, z1, y):
+    grad = regression_as_in_the_notebook(network, x, d, u1, z1, y)
+    grad["b2"] = grad["b2"].astype(int)
+    return grad
+
+
+# name: (wrong backward_regression, a piece of the message its failure must show)
+WRONG_REGRESSIONS = {
+    "delta over N only (lesson 04's one-output formula)": (
+        regression_with(lambda y, d: (y - d) / len(y)), "N * K = y.size of them"),
+    "no average": (regression_with(lambda y, d: y - d), "delta2 leaves out the average"),
+    "sign flipped": (regression_with(lambda y, d: (d - y) / y.size), "the sign is flipped"),
+    "half again": (regression_with(lambda y, d: (y - d) / (2 * y.size)),
+                   "cancels the 2 of its derivative"),
+    "factor 2 kept": (regression_with(lambda y, d: 2 * (y - d) / y.size),
+                      "has a 1/2 in front"),
+    "output treated as ReLU": (regression_with(lambda y, d: (y - d) / y.size * (y > 0)),
+                               "the output is the identity"),
+    "W2 not transposed": (regression_w2_not_transposed, "needs W2.T"),
+    "input not transposed": (regression_with(grad_w=lambda a, delta: np.dot(a, delta)),
+                             "transpose the layer's input"),
+    "operands swapped": (regression_with(grad_w=lambda a, delta: np.dot(delta.T, a)),
                          "gives its transpose"),
-    "bias averaged": (backward_with(grad_b=lambda delta: np.mean(delta, axis=0)),
-                      "already inside delta2"),
-    "bias over axis 1": (backward_with(grad_b=lambda delta: np.sum(delta, axis=1)), "not axis=1"),
-    "bias without axis": (backward_with(grad_b=np.sum), "one value per unit"),
-    "no derivative": (backward_with(slope=lambda: 1.0), "forgets the activation's derivative"),
-    "activation instead of derivative": (backward_activation_not_derivative,
-                                         "not by the activation"),
-    "sigmoid derivative at z1": (backward_sigmoid_at_z1, "must match the forward activation"),
-    "wrong keys": (backward_wrong_keys, "missing 'W1'"),
-    "tuple": (backward_returns_tuple, "should return a dict"),
-    "course's d_sigmoid_with_loss": (backward_course_loss, "several classes need softmax"),
+    "bias averaged": (regression_with(grad_b=lambda delta: delta.mean(axis=0)),
+                      "do not average again"),
+    "bias over axis 1": (regression_with(grad_b=lambda delta: delta.sum(axis=1)), "not axis=1"),
+    "bias without axis": (regression_with(grad_b=np.sum), "one value per unit"),
+    "no derivative": (regression_with(slope=lambda layer: 1.0), "forgets the activation's"),
+    "library delegation": (regression_uses_the_library,
+                           "write it yourself, without functions.d_mean_squared_error"),
+    "reference delegation": (regression_uses_the_reference,
+                             "without backpropagation.reference_backward_regression"),
+    "softmax delta, imported under another name": (
+        regression_uses_the_softmax_delta, "without functions.d_softmax_with_loss"),
+    "lists": (regression_returns_lists, "should return a NumPy array, got a list"),
+    "prints instead of returning": (regression_prints, "returned None: end the function with `return grad`"),
+    "changes the network in place": (regression_updates_in_place, "network['W2']"),
+    "keepdims bias": (regression_keepdims, "keepdims=True keeps a batch axis of 1"),
+    "integer bias gradient": (regression_int_bias, "dtype int64"),
 }
 
 
-def test_backward_reference_passes(passes):
-    assert passes(check_backward, reference_backward, "backward") == (
-        "✔ backward: 34/34 checks passed")
+@pytest.mark.parametrize("name", WRONG_REGRESSIONS)
+def test_backward_regression_mistakes_fail_with_hint(name, rejected):
+    wrong, hint = WRONG_REGRESSIONS[name]
+    assert hint in rejected(check_backward_regression, wrong, "backward_regression")
 
 
-def test_backward_written_differently_passes(passes):
-    passes(check_backward, backward_rewritten, "backward")
-
-
-def test_backward_not_done(not_done):
-    not_done(check_backward, stub, "backward")
-
-
-@pytest.mark.parametrize("name", WRONG_BACKWARDS)
-def test_backward_typical_mistakes_fail_with_hint(name, rejected):
-    wrong, hint = WRONG_BACKWARDS[name]
-    assert hint in rejected(check_backward, wrong, "backward")
-
-
-def test_backward_message_names_input_expected_and_received(rejected):
-    message = rejected(check_backward, backward_no_average, "backward")
-    assert "3-3-3 network with a batch of 3" in message
+def test_backward_regression_mistake_is_named_on_the_course_example(rejected):
+    message = rejected(check_backward_regression, WRONG_REGRESSIONS[
+        "delta over N only (lesson 04's one-output formula)"][0], "backward_regression")
+    assert "3-3-3 network" in message and "grad['b2']" in message
     assert "should be" in message and "got" in message
 
 
-def test_reference_backward_matches_course_numbers():
-    network = {"W1": np.array([[0.1, 0.3, 0.5], [0.2, 0.4, 0.6]]),
-               "W2": np.array([[0.1, 0.4], [0.2, 0.5], [0.3, 0.6]]),
-               "b1": np.array([0.1, 0.2, 0.3]), "b2": np.array([0.1, 0.2])}
-    x, d = np.array([[1.0, 5.0]]), np.array([[0.0, 1.0]])
-    grad = reference_backward(network, x, d, *reference_forward(network, x))
-    np.testing.assert_allclose(grad["b2"], [0.08706577, -0.08706577], atol=2e-8)
-    np.testing.assert_allclose(grad["b1"], [-0.02611973] * 3, atol=2e-8)
-    np.testing.assert_allclose(grad["W1"][1], [-0.13059864] * 3, atol=2e-8)
-    np.testing.assert_allclose(grad["W2"][:, 0], [0.10447892, 0.21766441, 0.3308499], atol=2e-8)
+def test_the_activation_instead_of_its_derivative_is_named(rejected):
+    def backward(network, x, d, u1, z1, y):
+        return B._chain(network, x, [u1], [z1], (y - d) / y.size, slope=lambda layer: z1)
+
+    assert "not by the activation" in rejected(check_backward_regression, backward,
+                                               "backward_regression")
+
+
+def test_regression_reference_matches_the_numerical_gradient_and_lesson_04():
+    """The reference is the true gradient of mean_squared_error; for one output column it is
+    lesson 04's backward (delta2 = d_mean_squared_error(d, y) = (y - d) / N)."""
+    for _, network, x, d in B._regression_cases():
+        kept = reference_forward_regression(network, x)
+        grad = reference_backward_regression(network, x, d, *kept)
+        for key in network:
+            numerical = numerical_gradient(
+                lambda _, net=network, x=x, d=d: B._regression_loss(net, x, d), network[key])
+            np.testing.assert_allclose(grad[key], numerical, rtol=1e-5, atol=1e-9)
+        delta2 = functions.d_mean_squared_error(d, kept[2])
+        np.testing.assert_allclose(grad["b2"], delta2.sum(axis=0), rtol=1e-12)
+
+
+def test_regression_cases_cover_both_output_widths():
+    widths = {network["W2"].shape[1] for _, network, _, _ in B._regression_cases()}
+    assert {1, 2} <= widths
+    assert "course's 2-3-2" in B._regression_cases()[1][0]
 
 
 # ---------------------------------------------------------------------------------------------
-# delta_hidden(delta2, W2, u1), sigmoid hidden layer
+# backward_3layer(network, x, d, u1, z1, u2, z2, y): ReLU, ReLU, softmax
 
 
-def delta_hidden_rewritten(delta2, W2, u1):
-    """Correct, written differently: sigma(u) (1 - sigma(u)) via z1, and the @ operator."""
-    z1 = 1 / (1 + np.exp(-u1))
-    return (delta2 @ W2.T) * z1 * (1 - z1)
+def three_layer_as_in_the_notebook(network, x, d, u1, z1, u2, z2, y):
+    delta3 = functions.d_softmax_with_loss(d, y)
+    delta2 = (delta3 @ network["W3"].T) * functions.d_relu(u2)
+    delta1 = (delta2 @ network["W2"].T) * functions.d_relu(u1)
+    return {"W1": x.T @ delta1, "b1": delta1.sum(axis=0), "W2": z1.T @ delta2,
+            "b2": delta2.sum(axis=0), "W3": z2.T @ delta3, "b3": delta3.sum(axis=0)}
 
 
-WRONG_DELTAS = {
-    "W2 not transposed": (lambda delta2, W2, u1: np.dot(delta2, W2) * functions.d_sigmoid(u1),
-                          "needs W2.T"),
-    "W2 first": (lambda delta2, W2, u1: np.dot(W2, delta2.T) * functions.d_sigmoid(u1),
-                 "put delta2 first"),
-    "derivative at z1": (lambda delta2, W2, u1: np.dot(delta2, W2.T)
-                         * functions.d_sigmoid(functions.sigmoid(u1)),
-                         "take it at the total input"),
-    "formula applied to u1": (lambda delta2, W2, u1: np.dot(delta2, W2.T) * u1 * (1 - u1),
-                              "not to u1 itself"),
-    "activation instead of derivative": (lambda delta2, W2, u1: np.dot(delta2, W2.T)
-                                         * functions.sigmoid(u1), "not by the activation"),
-    "no derivative": (lambda delta2, W2, u1: np.dot(delta2, W2.T),
-                      "forgets the activation's derivative"),
-    "relu derivative": (lambda delta2, W2, u1: np.dot(delta2, W2.T) * functions.d_relu(u1),
-                        "must match the forward activation"),
-    "matrix product": (lambda delta2, W2, u1: np.dot(np.dot(delta2, W2.T), functions.d_sigmoid(u1)),
-                       "elementwise"),
-    "averaged again": (lambda delta2, W2, u1: np.dot(delta2, W2.T) * functions.d_sigmoid(u1)
-                       / len(u1), "do not divide by N again"),
+def three_layer_loop_over_layers(network, x, d, u1, z1, u2, z2, y):
+    """A loop from the top layer down, the textbook (y - d) / N and a boolean mask."""
+    inputs, totals = [x, z1, z2], [None, u1, u2]
+    delta = (y - d) / len(y)
+    grad = {}
+    for layer in (3, 2, 1):
+        grad[f"W{layer}"] = inputs[layer - 1].T @ delta
+        grad[f"b{layer}"] = delta.sum(axis=0)
+        if layer > 1:
+            delta = (delta @ network[f"W{layer}"].T) * (totals[layer - 1] > 0)
+    return grad
+
+
+def three_layer_reusing_the_two_layer_backward(network, x, d, u1, z1, u2, z2, y):
+    """The top two layers are lesson 05's 2-layer network with input z1: reuse its backward."""
+    top = {"W1": network["W2"], "b1": network["b2"], "W2": network["W3"], "b2": network["b3"]}
+    upper = networks.backward(top, z1, d, u2, z2, y)
+    delta2 = (functions.d_softmax_with_loss(d, y) @ network["W3"].T) * (u2 > 0)
+    delta1 = np.einsum("nj,ij->ni", delta2, network["W2"]) * (u1 > 0)
+    return {"W3": upper["W2"], "b3": upper["b2"], "W2": upper["W1"], "b2": upper["b1"],
+            "W1": np.einsum("nd,nh->dh", x, delta1), "b1": delta1.sum(axis=0)}
+
+
+RIGHT_3LAYERS = [three_layer_as_in_the_notebook, three_layer_loop_over_layers,
+                 three_layer_reusing_the_two_layer_backward]
+
+
+@pytest.mark.parametrize("backward", RIGHT_3LAYERS, ids=lambda f: f.__name__)
+def test_backward_3layer_right_answers_pass(backward, passes):
+    assert passes(check_backward_3layer, backward, "backward_3layer") == (
+        "✔ backward_3layer: 30/30 checks passed")
+
+
+def test_backward_3layer_not_done(not_done):
+    not_done(check_backward_3layer, stub, "backward_3layer")
+
+
+def three_layer_with(delta3=None, **change):
+    def backward(network, x, d, u1, z1, u2, z2, y):
+        delta = (y - d) / len(y) if delta3 is None else delta3(y, d)
+        return B._chain(network, x, [u1, u2], [z1, z2], delta, **change)
+    return backward
+
+
+def three_layer_two_layer_keys(network, x, d, u1, z1, u2, z2, y):
+    grad = three_layer_as_in_the_notebook(network, x, d, u1, z1, u2, z2, y)
+    del grad["W3"], grad["b3"]
+    return grad
+
+
+def three_layer_uses_the_reference(network, x, d, u1, z1, u2, z2, y):
+    return B.reference_backward_3layer(network, x, d, u1, z1, u2, z2, y)
+
+
+def three_layer_changes_a_kept_value(network, x, d, u1, z1, u2, z2, y):
+    grad = three_layer_as_in_the_notebook(network, x, d, u1, z1, u2, z2, y)
+    y -= d  # the course's habit of reusing y as the delta, in place
+    return grad
+
+
+WRONG_3LAYERS = {
+    "no average": (three_layer_with(lambda y, d: y - d), "the loss is the average"),
+    "sign flipped": (three_layer_with(lambda y, d: (d - y) / len(y)), "the sign is flipped"),
+    "softmax slope again": (three_layer_with(lambda y, d: (y - d) * y * (1 - y) / len(y)),
+                            "do not multiply by y (1 - y)"),
+    "no derivative in layer 2": (None, "layer 2's own"),
+    "W3 not transposed": (None, "needs W3.T"),
+    "delta1 from delta3": (None, "from the delta of the layer just above"),
+    "delta2 through W2": (None, "delta2 uses W3.T"),
+    "derivatives swapped": (None, "at its own total input"),
+    "wrong input of layer 3": (None, "the input of layer 3 is z2"),
+    "wrong input of layer 2": (None, "the input of layer 2 is z1, not x"),
+    "bias over axis 1": (three_layer_with(grad_b=lambda delta: delta.sum(axis=1)), "not axis=1"),
+    "keys of a 2-layer network": (three_layer_two_layer_keys, "missing 'W3'"),
+    "reference delegation": (three_layer_uses_the_reference,
+                             "without backpropagation.reference_backward_3layer"),
+    "changes y in place": (three_layer_changes_a_kept_value, "in place (y)"),
 }
 
 
-def test_delta_hidden_reference_passes(passes):
-    assert passes(check_delta_hidden, reference_delta_hidden, "delta_hidden") == (
-        "✔ delta_hidden: 7/7 checks passed")
+def _wrong_3layer(name):
+    """The wrong answers of WRONG_3LAYERS that need the network or the kept values."""
+    def backward(network, x, d, u1, z1, u2, z2, y):
+        us, zs, delta3 = [u1, u2], [z1, z2], (y - d) / len(y)
+        change = {
+            "no derivative in layer 2": dict(
+                slope=lambda layer: 1.0 if layer == 2 else functions.d_relu(u1)),
+            "W3 not transposed": dict(
+                back=lambda layer, deltas: deltas[layer + 1] @ network[f"W{layer + 1}"]),
+            "delta1 from delta3": dict(
+                back=lambda layer, deltas: deltas[3] @ network[f"W{layer + 1}"].T),
+            "delta2 through W2": dict(
+                back=lambda layer, deltas: deltas[layer + 1] @ network[f"W{layer}"].T),
+            "derivatives swapped": dict(slope=lambda layer: functions.d_relu(us[2 - layer])),
+            "wrong input of layer 3": dict(inputs=lambda layer: (x, z1, z1)[layer - 1]),
+            "wrong input of layer 2": dict(inputs=lambda layer: (x, x, z2)[layer - 1]),
+        }[name]
+        return B._chain(network, x, us, zs, delta3, **change)
+    return backward
 
 
-def test_delta_hidden_written_differently_passes(passes):
-    passes(check_delta_hidden, delta_hidden_rewritten, "delta_hidden")
+@pytest.mark.parametrize("name", WRONG_3LAYERS)
+def test_backward_3layer_mistakes_fail_with_hint(name, rejected):
+    wrong, hint = WRONG_3LAYERS[name]
+    wrong = wrong or _wrong_3layer(name)
+    assert hint in rejected(check_backward_3layer, wrong, "backward_3layer")
 
 
-def test_delta_hidden_not_done(not_done):
-    not_done(check_delta_hidden, stub, "delta_hidden")
+def test_3layer_reference_matches_the_numerical_gradient():
+    for _, network, x, d in B._3layer_cases():
+        grad = reference_backward_3layer(network, x, d, *reference_forward_3layer(network, x))
+        for key in network:
+            numerical = numerical_gradient(
+                lambda _, net=network, x=x, d=d: B._3layer_loss(net, x, d), network[key])
+            np.testing.assert_allclose(grad[key], numerical, rtol=1e-5, atol=1e-9)
 
 
-@pytest.mark.parametrize("name", WRONG_DELTAS)
-def test_delta_hidden_typical_mistakes_fail_with_hint(name, rejected):
-    wrong, hint = WRONG_DELTAS[name]
-    assert hint in rejected(check_delta_hidden, wrong, "delta_hidden")
+def test_check_cases_keep_away_from_the_relu_kink():
+    cases = [case for case in B._3layer_cases() + B._regression_cases() if "random" in case[0]]
+    assert len(cases) == 5
+    for _, network, x, _ in cases:
+        forward = reference_forward_3layer if "W3" in network else reference_forward_regression
+        for u in forward(network, x)[:-1:2]:
+            assert np.abs(u).min() > 0.05 and (u < 0).any()
 
 
-def test_delta_hidden_in_place_change_is_reported(rejected):
-    def in_place(delta2, W2, u1):
-        u1 *= 0.5
-        return reference_delta_hidden(delta2, W2, u1)
-
-    assert "changed its input in place" in rejected(check_delta_hidden, in_place, "delta_hidden")
+def test_the_2_layer_reference_is_common_networks():
+    """The notebook's reference_backward is the network of lessons 01 and 06, unchanged."""
+    assert B.reference_backward is networks.backward and B.reference_forward is networks.forward

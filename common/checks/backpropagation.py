@@ -1,24 +1,24 @@
-"""Checks for lesson 05, backpropagation: the whole backward pass and the hidden layer's delta.
+"""Checks for lesson 05, backpropagation: two backward passes the lesson explains but never writes.
 
-``check_backward(backward)`` tests the backward pass of the lesson's 2-layer network (ReLU hidden
-layer, softmax output, cross-entropy loss); ``check_delta_hidden(delta_hidden)`` tests the delta
-of a sigmoid hidden layer. Both compare with the reference below and with ``numerical_gradient``,
-and name the typical mistake (a missing transpose, the derivative taken at the wrong point, a
-forgotten or doubled batch average, the bias summed over the wrong axis) when they see one.
+``check_backward_regression(backward_regression)`` tests the backward pass of the lecture's
+regression network (ReLU hidden layer, identity output, ``mean_squared_error``), whose output
+delta the learner derives. ``check_backward_3layer(backward_3layer)`` tests the backward pass of
+a network with two ReLU hidden layers and a softmax output. Both compare with the references
+below and with ``numerical_gradient`` of the loss, and name the typical mistake (a missing
+transpose, the wrong weight or the wrong derivative for a layer, a forgotten or doubled
+average, the bias summed over the wrong axis) when they see one.
 """
 
 import numpy as np
 
 from common import functions, networks
-from common.functions import numerical_gradient, relative_error
-from common.grading import Checker, describe_difference
+from common.functions import numerical_gradient
+from common.grading import Checker
 
-#: The keys of the network dict and of the gradient dict, in the course's order.
-PARAMS = ("W1", "W2", "b1", "b2")
-#: The order in which the gradients are compared: the output layer first, as backprop runs.
-_CHECK_ORDER = ("b2", "W2", "b1", "W1")
 #: The largest relative error between an analytic and a numerical gradient that counts as equal.
-NUMERICAL_TOLERANCE = 1e-5
+#: The checks' cases keep every total input well away from ReLU's kink and use losses without
+#: the 1e-7 guard, so a right answer lands near 1e-9.
+NUMERICAL_TOLERANCE = 1e-6
 
 
 # ----------------------------------------------------------------------------------------------
@@ -29,282 +29,353 @@ reference_forward = networks.forward
 reference_backward = networks.backward
 
 
-def reference_delta_hidden(delta2, W2, u1):
-    r"""Delta of a sigmoid hidden layer: :math:`\delta_1 = (\delta_2 W_2^\top) \odot \sigma'(u_1)`.
+def reference_forward_regression(network, x):
+    r"""Forward pass of the regression network: ReLU hidden layer, identity output.
 
-    Shapes: ``delta2`` (N, K), ``W2`` (H, K), ``u1`` (N, H); the result is (N, H).
+    .. math:: u_1 = x W_1 + b_1,\quad z_1 = \mathrm{relu}(u_1),\quad y = u_2 = z_1 W_2 + b_2
+
+    Shapes: ``x`` (N, D); returns ``u1``, ``z1`` (N, H) and ``y`` (N, K).
     """
-    return np.dot(delta2, W2.T) * functions.d_sigmoid(u1)
+    u1 = np.dot(x, network["W1"]) + network["b1"]
+    z1 = functions.relu(u1)
+    return u1, z1, np.dot(z1, network["W2"]) + network["b2"]
 
 
-def _loss(network, x, d):
-    return functions.cross_entropy_error(d, reference_forward(network, x)[2])
+def reference_backward_regression(network, x, d, u1, z1, y):
+    r"""Gradients of ``mean_squared_error(d, y)`` for the regression network.
+
+    .. math:: \delta_2 = \frac{y - d}{N K}, \qquad
+              \delta_1 = (\delta_2 W_2^\top) \odot \mathrm{relu}'(u_1)
+
+    (the loss averages over all N K elements of y, and the identity output has slope 1).
+    Returns a dict with the keys and shapes of ``network``.
+    """
+    delta2 = (np.asarray(y, dtype=float) - d) / np.size(y)
+    return _chain(network, x, [u1], [z1], delta2)
+
+
+def reference_forward_3layer(network, x):
+    r"""Forward pass of the 3-layer network: ReLU, ReLU, softmax.
+
+    .. math:: u_1 = x W_1 + b_1,\ z_1 = \mathrm{relu}(u_1),\
+              u_2 = z_1 W_2 + b_2,\ z_2 = \mathrm{relu}(u_2),\
+              y = \mathrm{softmax}(z_2 W_3 + b_3)
+
+    Shapes: ``x`` (N, D); returns ``u1``, ``z1`` (N, H1), ``u2``, ``z2`` (N, H2), ``y`` (N, K).
+    """
+    u1 = np.dot(x, network["W1"]) + network["b1"]
+    z1 = functions.relu(u1)
+    u2 = np.dot(z1, network["W2"]) + network["b2"]
+    z2 = functions.relu(u2)
+    return u1, z1, u2, z2, functions.softmax(np.dot(z2, network["W3"]) + network["b3"])
+
+
+def reference_backward_3layer(network, x, d, u1, z1, u2, z2, y):
+    r"""Gradients of the batch-averaged cross-entropy for the 3-layer network.
+
+    .. math:: \delta_3 = \frac{y - d}{N},\quad
+              \delta_2 = (\delta_3 W_3^\top) \odot \mathrm{relu}'(u_2),\quad
+              \delta_1 = (\delta_2 W_2^\top) \odot \mathrm{relu}'(u_1)
+
+    and for every layer l, :math:`\partial E / \partial W_l = (\text{input of layer } l)^\top
+    \delta_l`, :math:`\partial E / \partial b_l = \sum_n \delta_l`.
+    Returns a dict with the keys and shapes of ``network``.
+    """
+    return _chain(network, x, [u1, u2], [z1, z2], functions.d_softmax_with_loss(d, y))
+
+
+def _chain(network, x, us, zs, delta_out, *, back=None, slope=None, inputs=None, grad_w=None,
+           grad_b=None):
+    """Backward pass of a network of ReLU hidden layers, from the output delta down.
+
+    ``us`` and ``zs`` are the hidden layers' total inputs and outputs, layer 1 first. Each
+    keyword replaces one step, to compute the answer of a learner with a typical mistake:
+    ``back(l, deltas)`` is the upstream factor of delta_l, ``slope(l)`` the derivative of layer
+    l, ``inputs(l)`` the input of layer l, ``grad_w(input, delta)`` and ``grad_b(delta)`` the
+    gradients of a layer.
+    """
+    n_layers = len(us) + 1
+    back = back or (lambda layer, deltas: np.dot(deltas[layer + 1], network[f"W{layer + 1}"].T))
+    slope = slope or (lambda layer: functions.d_relu(us[layer - 1]))
+    inputs = inputs or (lambda layer: x if layer == 1 else zs[layer - 2])
+    grad_w = grad_w or (lambda layer_input, delta: np.dot(layer_input.T, delta))
+    grad_b = grad_b or (lambda delta: np.sum(delta, axis=0))
+    deltas = {n_layers: delta_out}
+    for layer in range(n_layers - 1, 0, -1):
+        deltas[layer] = back(layer, deltas) * slope(layer)
+    grad = {}
+    for layer in range(1, n_layers + 1):
+        grad[f"W{layer}"] = grad_w(inputs(layer), deltas[layer])
+        grad[f"b{layer}"] = grad_b(deltas[layer])
+    return grad
+
+
+# ----------------------------------------------------------------------------------------------
+# Losses for the numerical gradient: without the 1e-7 guard, so that a right answer agrees to
+# rounding level
+
+
+def _regression_loss(network, x, d):
+    return functions.mean_squared_error(d, reference_forward_regression(network, x)[2])
+
+
+def _softmax_loss_from_logits(d, u):
+    """Cross-entropy of softmax(u) computed from the logits (log-sum-exp): no guard needed."""
+    m = u.max(axis=1, keepdims=True)
+    log_y = u - m - np.log(np.exp(u - m).sum(axis=1, keepdims=True))
+    return -np.sum(d * log_y) / u.shape[0]
+
+
+def _3layer_loss(network, x, d):
+    z2 = reference_forward_3layer(network, x)[3]
+    return _softmax_loss_from_logits(d, np.dot(z2, network["W3"]) + network["b3"])
 
 
 # ----------------------------------------------------------------------------------------------
 # Test cases
 
 
-def _course_network():
-    """The course's 2-3-2 backpropagation example."""
-    network = {
-        "W1": np.array([[0.1, 0.3, 0.5], [0.2, 0.4, 0.6]]),
-        "W2": np.array([[0.1, 0.4], [0.2, 0.5], [0.3, 0.6]]),
-        "b1": np.array([0.1, 0.2, 0.3]),
-        "b2": np.array([0.1, 0.2]),
-    }
-    return network, np.array([[1.0, 5.0]]), np.array([[0.0, 1.0]])
+def _random_network(rng, sizes):
+    """Normal random weights and biases for layer sizes (D, H1, ..., K)."""
+    network = {}
+    for layer, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=False), start=1):
+        network[f"W{layer}"] = rng.normal(0.0, 1.0, (n_in, n_out))
+        network[f"b{layer}"] = rng.normal(0.0, 0.5, n_out)
+    return network
 
 
-def _random_network(rng, n, sizes):
-    """A random network with input, hidden and output sizes ``sizes`` and a batch of n samples."""
-    n_in, n_hidden, n_out = sizes
-    network = {
-        "W1": rng.normal(0.0, 1.0, (n_in, n_hidden)),
-        "W2": rng.normal(0.0, 1.0, (n_hidden, n_out)),
-        "b1": rng.normal(0.0, 0.5, n_hidden),
-        "b2": rng.normal(0.0, 0.5, n_out),
-    }
-    x = rng.normal(0.0, 1.0, (n, n_in))
-    d = np.eye(n_out)[rng.integers(0, n_out, n)]
-    return network, x, d
+def _away_from_kinks(seed, sizes, n, forward, margin=0.05):
+    """A random network and batch whose hidden total inputs are all at least ``margin`` from 0,
+    with some negative (ReLU off) and some positive: the numerical gradient is exact there."""
+    rng = np.random.default_rng(seed)
+    while True:
+        network = _random_network(rng, sizes)
+        x = rng.normal(0.0, 1.0, (n, sizes[0]))
+        hidden = forward(network, x)[:-1:2]  # u1 (and u2)
+        if all(np.abs(u).min() > margin and (u < 0).any() and (u > 0).any() for u in hidden):
+            return network, x
 
 
-def _backward_cases():
-    """(label, network, x, d) for the backward check; the first has N = D = H = K = 3, so a
-    missing transpose still runs and can be named; every case has negative total inputs u1."""
-    rng = np.random.default_rng(2024)
+def _regression_cases():
+    """(label, network, x, d): a square one first (N = H = K = 3: a missing transpose still
+    runs, and every typical mistake gives a different number), the lecture's 2-3-2 example,
+    a one-output batch as in DN15 (where (y - d) / N is right) and a two-output batch."""
+    rng = np.random.default_rng(505)
+    course = {"W1": np.array([[0.1, 0.3, 0.5], [0.2, 0.4, 0.6]]),
+              "W2": np.array([[0.1, 0.4], [0.2, 0.5], [0.3, 0.6]]),
+              "b1": np.array([0.1, 0.2, 0.3]), "b2": np.array([0.1, 0.2])}
+    cases = []
+    for seed, sizes, n in ((1, (3, 3, 3), 3), (2, (4, 6, 1), 5), (3, (4, 6, 2), 5)):
+        network, x = _away_from_kinks(seed, sizes, n, reference_forward_regression)
+        d = rng.normal(0.0, 1.0, (n, sizes[-1]))
+        label = ("backward_regression on a random {}-{}-{} network with a batch of {}"
+                 .format(*sizes, n))
+        cases.append((label, network, x, d))
+    cases.insert(1, ("backward_regression on the course's 2-3-2 network, x=[[1, 2]], "
+                     "d=[[2, 4]]", course, np.array([[1, 2]]), np.array([[2.0, 4.0]])))
+    return cases
+
+
+def _3layer_cases():
+    """(label, network, x, d): a square 3-3-3-3 case first (wrong weights and transposes still
+    run there), the lecture's 2-3-2-2 weights, and a random 4-5-6-3 batch."""
+    course = {"W1": np.array([[0.1, 0.3, 0.5], [0.2, 0.4, 0.6]]),
+              "W2": np.array([[0.1, 0.4], [0.2, 0.5], [0.3, 0.6]]),
+              "W3": np.array([[0.1, 0.3], [0.2, 0.4]]),
+              "b1": np.array([0.1, 0.2, 0.3]), "b2": np.array([0.1, 0.2]),
+              "b3": np.array([1.0, 2.0])}
+    square, x_square = _away_from_kinks(11, (3, 3, 3, 3), 3, reference_forward_3layer)
+    wide, x_wide = _away_from_kinks(12, (4, 5, 6, 3), 5, reference_forward_3layer)
+    rng = np.random.default_rng(13)
     return [
-        ("backward on a random 3-3-3 network with a batch of 3",
-         *_random_network(rng, 3, (3, 3, 3))),
-        ("backward on the course's 2-3-2 example", *_course_network()),
-        ("backward on a random 4-6-3 network with a batch of 5",
-         *_random_network(rng, 5, (4, 6, 3))),
+        ("backward_3layer on a random 3-3-3-3 network with a batch of 3", square, x_square,
+         np.eye(3)[rng.permutation(3)]),
+        ("backward_3layer on the course's 2-3-2-2 network, x=[[1, 2]], d=[[0, 1]]", course,
+         np.array([[1.0, 2.0]]), np.array([[0.0, 1.0]])),
+        ("backward_3layer on a random 4-5-6-3 network with a batch of 5", wide, x_wide,
+         np.eye(3)[rng.integers(0, 3, 5)]),
     ]
 
 
 # ----------------------------------------------------------------------------------------------
-# Typical mistakes: each gives the gradients (or delta) a learner with that bug would return
+# Typical mistakes: (advice, the gradients a learner with that mistake returns)
 
 
-def _backward_variant(network, x, d, u1, z1, y, *, delta2=None, w2=None, slope=None,
-                      grad_w=None, grad_b=None):
-    """The reference backward pass with one step replaced, to compute typical wrong answers."""
-    delta2 = functions.d_softmax_with_loss(d, y) if delta2 is None else delta2
-    w2 = network["W2"].T if w2 is None else w2
-    slope = functions.d_relu(u1) if slope is None else slope
-    grad_w = grad_w or (lambda inputs, delta: np.dot(inputs.T, delta))
-    grad_b = grad_b or (lambda delta: np.sum(delta, axis=0))
-    delta1 = np.dot(delta2, w2) * slope
-    return {"b2": grad_b(delta2), "W2": grad_w(z1, delta2),
-            "b1": grad_b(delta1), "W1": grad_w(x, delta1)}
-
-
-def _backward_mistakes(network, x, d, u1, z1, y):
-    """(advice, wrong gradients) for the typical mistakes of the backward pass."""
-    args = (network, x, d, u1, z1, y)
-    n = y.shape[0]
-    mistakes = [
-        ("delta2 = y - d leaves out the batch average 1/N; "
-         "use functions.d_softmax_with_loss(d, y), which includes it",
-         dict(delta2=(y - d))),
-        ("delta1 needs W2.T: np.dot(delta2, W2.T) turns delta2 (N, K) into (N, H)",
-         dict(w2=network["W2"])),
-        ("grad['W'] = np.dot(input.T, delta): transpose the layer's input (x.T, z1.T)",
-         dict(grad_w=lambda inputs, delta: np.dot(inputs, delta))),
-        ("grad['W'] = np.dot(input.T, delta) has the shape of W; "
-         "np.dot(delta.T, input) gives its transpose",
-         dict(grad_w=lambda inputs, delta: np.dot(delta.T, inputs))),
-        ("the bias gradient is the sum over the batch, np.sum(delta, axis=0): "
-         "the 1/N is already inside delta2, do not average again",
+def _layer_mistakes(network, x, us, zs, delta_out):
+    """Mistakes in the layer rules, shared by both exercises; the 3-layer ones come first, as a
+    general mistake can give the same number for one key."""
+    n_layers = len(us) + 1
+    top = n_layers - 1  # the hidden layer just below the output
+    mistakes = [] if n_layers == 2 else [
+        ("delta2 = np.dot(delta3, W3.T) * d_relu(u2): it needs layer 2's own derivative "
+         "d_relu(u2), not only layer 1 its d_relu(u1)",
+         dict(slope=lambda layer: 1.0 if layer == 2 else functions.d_relu(us[0]))),
+        ("delta1 = np.dot(delta2, W2.T) * d_relu(u1): it needs layer 1's own derivative "
+         "d_relu(u1)",
+         dict(slope=lambda layer: 1.0 if layer == 1 else functions.d_relu(us[1]))),
+        ("each layer's derivative is taken at its own total input: d_relu(u1) for delta1, "
+         "d_relu(u2) for delta2",
+         dict(slope=lambda layer: functions.d_relu(us[2 - layer]))),
+        ("delta1 comes from the delta of the layer just above, delta2 (through W2.T), "
+         "not from delta3",
+         dict(back=lambda layer, deltas: np.dot(deltas[3], network[f"W{layer + 1}"].T))),
+        ("each delta goes down through the weights just above it: delta2 uses W3.T, delta1 "
+         "uses W2.T",
+         dict(back=lambda layer, deltas: np.dot(deltas[layer + 1], network[f"W{layer}"].T))),
+        ("the input of layer 3 is z2: grad['W3'] = np.dot(z2.T, delta3)",
+         dict(inputs=lambda layer: (x, zs[0], zs[0])[layer - 1])),
+        ("the input of layer 2 is z1, not x: grad['W2'] = np.dot(z1.T, delta2)",
+         dict(inputs=lambda layer: (x, x, zs[1])[layer - 1])),
+    ]
+    mistakes += [
+        (f"delta{top} needs W{n_layers}.T: np.dot(delta{n_layers}, W{n_layers}.T) turns the "
+         f"(N, K) delta of the layer above into the (N, H) shape of u{top}",
+         dict(back=lambda layer, deltas: np.dot(deltas[layer + 1], network[f"W{layer + 1}"]))),
+        ("grad['W'] of a layer is np.dot(input.T, delta): transpose the layer's input",
+         dict(grad_w=lambda layer_input, delta: np.dot(layer_input, delta))),
+        ("grad['W'] = np.dot(input.T, delta) has the shape of W; np.dot(delta.T, input) gives "
+         "its transpose",
+         dict(grad_w=lambda layer_input, delta: np.dot(delta.T, layer_input))),
+        ("the bias gradient is the sum over the batch, np.sum(delta, axis=0): the average is "
+         "already inside the output delta, do not average again",
          dict(grad_b=lambda delta: np.mean(delta, axis=0))),
         ("sum the bias gradient over the batch axis, axis=0 (one value per unit), not axis=1",
          dict(grad_b=lambda delta: np.sum(delta, axis=1))),
-        ("np.sum(delta) without axis=0 adds everything into one number; "
-         "the bias gradient has one value per unit: np.sum(delta, axis=0)",
+        ("np.sum(delta) without axis=0 adds everything into one number; the bias gradient has "
+         "one value per unit: np.sum(delta, axis=0)",
          dict(grad_b=lambda delta: np.sum(delta))),
-        ("delta1 forgets the activation's derivative: "
-         "multiply np.dot(delta2, W2.T) elementwise by functions.d_relu(u1)",
-         dict(slope=1.0)),
-        ("multiply by the derivative functions.d_relu(u1), not by the activation relu(u1) = z1",
-         dict(slope=z1)),
-        ("the derivative must match the forward activation: the hidden layer uses ReLU, "
-         "so use functions.d_relu(u1), not d_sigmoid",
-         dict(slope=functions.d_sigmoid(u1))),
-        ("the derivative must match the forward activation (ReLU, so functions.d_relu) "
-         "and be taken at the total input u1, not at z1",
-         dict(slope=functions.d_sigmoid(z1))),
+        ("a hidden layer's delta forgets the activation's derivative: multiply elementwise by "
+         "functions.d_relu of that layer's total input",
+         dict(slope=lambda layer: 1.0)),
+        ("multiply by the derivative functions.d_relu(u), not by the activation relu(u) = z",
+         dict(slope=lambda layer: zs[layer - 1])),
+        ("the hidden layers use ReLU, so their derivative is functions.d_relu(u), not d_sigmoid",
+         dict(slope=lambda layer: functions.d_sigmoid(us[layer - 1]))),
     ]
     wrong = []
     for advice, change in mistakes:
         try:
-            wrong.append((advice, _backward_variant(*args, **change)))
-        except ValueError:  # a missing transpose that only runs for square shapes
+            wrong.append((advice, _chain(network, x, us, zs, delta_out, **change)))
+        except ValueError:  # a mistake that only runs for some shapes
             continue
-    # dividing by N twice: d_softmax_with_loss already averages
-    reference = reference_backward(*args)
-    if n > 1:
-        wrong.append(("d_softmax_with_loss already divides by the batch size N; "
-                      "do not divide the gradients by N again",
-                      {key: value / n for key, value in reference.items()}))
     return wrong
 
 
-def _delta_hidden_mistakes(delta2, W2, u1):
-    """(wrong delta, advice) pairs, as ``Checker.expect_close`` takes them as hints."""
-    z1 = functions.sigmoid(u1)
-    back = None
-    try:
-        back = np.dot(delta2, W2.T)
-    except ValueError:
-        pass
-    candidates = [
-        ("delta1 needs W2.T: np.dot(delta2, W2.T) turns delta2 (N, K) into (N, H)",
-         lambda: np.dot(delta2, W2) * functions.d_sigmoid(u1)),
-        ("put delta2 first: np.dot(delta2, W2.T) has the shape (N, H) of u1",
-         lambda: np.dot(W2, delta2.T) * functions.d_sigmoid(u1)),
-        ("the derivative is taken at the output z1 = sigmoid(u1); "
-         "take it at the total input: functions.d_sigmoid(u1)",
-         lambda: back * functions.d_sigmoid(z1)),
-        ("sigma'(u) = sigma(u) (1 - sigma(u)) applies to z1 = sigmoid(u1), not to u1 itself; "
-         "functions.d_sigmoid(u1) does it for you",
-         lambda: back * u1 * (1 - u1)),
-        ("multiply by the derivative functions.d_sigmoid(u1), not by the activation sigmoid(u1)",
-         lambda: back * z1),
-        ("delta1 forgets the activation's derivative: "
-         "multiply np.dot(delta2, W2.T) elementwise by functions.d_sigmoid(u1)",
-         lambda: back),
-        ("the derivative must match the forward activation: this hidden layer uses the sigmoid, "
-         "so functions.d_sigmoid(u1), not d_relu",
-         lambda: back * functions.d_relu(u1)),
-        ("the product with the derivative is elementwise (*), not a matrix product",
-         lambda: np.dot(back, functions.d_sigmoid(u1))),
-        ("delta2 already holds the batch average 1/N; do not divide by N again",
-         lambda: back * functions.d_sigmoid(u1) / u1.shape[0]),
+def _regression_mistakes(network, x, d, u1, z1, y):
+    n, size = y.shape[0], y.size
+    right = (y - d) / size
+    deltas = [
+        ("mean_squared_error averages over every number of y, N * K = y.size of them, not "
+         "only over the N samples: delta2 = (y - d) / y.size", (y - d) / n),
+        ("delta2 leaves out the average: the loss divides by the number of elements, so "
+         "delta2 = (y - d) / y.size", y - d),
+        ("the sign is flipped: dE/dy of (1/2)(y - d)^2 is y - d, so delta2 = (y - d) / y.size",
+         (d - y) / size),
+        ("the 1/2 of the squared error cancels the 2 of its derivative: no extra factor",
+         right / 2),
+        ("mean_squared_error has a 1/2 in front, which cancels the 2 of the square's "
+         "derivative: delta2 = (y - d) / y.size", 2 * right),
+        ("the output is the identity, y = u2, so dy/du2 = 1: do not multiply delta2 by an "
+         "activation's derivative", right * functions.d_relu(y)),
     ]
-    wrong = []
-    for advice, make in candidates:
-        try:
-            wrong.append((make(), advice))
-        except (ValueError, TypeError):  # runs only for some shapes
-            continue
-    return wrong
+    wrong = [(advice, _chain(network, x, [u1], [z1], delta)) for advice, delta in deltas]
+    return wrong + _layer_mistakes(network, x, [u1], [z1], right)
+
+
+def _3layer_mistakes(network, x, d, u1, z1, u2, z2, y):
+    n = y.shape[0]
+    right = (y - d) / n
+    deltas = [
+        ("delta3 = (y - d) / N: the loss is the average over the batch", y - d),
+        ("the sign is flipped: delta3 = (y - d) / N", (d - y) / n),
+        ("for softmax with the cross-entropy (y - d) / N already includes the softmax's "
+         "derivative: do not multiply by y (1 - y)", right * y * (1 - y)),
+    ]
+    wrong = [(advice, _chain(network, x, [u1, u2], [z1, z2], delta)) for advice, delta in deltas]
+    return wrong + _layer_mistakes(network, x, [u1, u2], [z1, z2], right)
 
 
 # ----------------------------------------------------------------------------------------------
 # Comparing a returned gradient dict
 
 
-#: Tolerances of the comparisons. The textbook delta2 = (y - d) / N ignores the 1e-7 guard inside
-#: the loss's logarithm and differs from the exact derivative by up to about 1e-6 relative; it
-#: must pass, while every typical mistake is off by far more.
-RTOL, ATOL = 1e-5, 1e-8
-
-
-def _close(a, b):
-    try:
-        a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-    except (TypeError, ValueError):
-        return False
-    return a.shape == b.shape and np.allclose(a, b, rtol=RTOL, atol=ATOL)
-
-
-def _expect_array(c, what, received, want, hints, like=""):
-    """Compare an array with the expected one; ``hints`` are (wrong value, advice) pairs."""
-    try:
-        received = np.asarray(received, dtype=float)
-    except (TypeError, ValueError):
-        c.fail(f"{what} should be an array of numbers, got {type(received).__name__}")
-    hint = next((f" - {advice}" for wrong, advice in hints if _close(received, wrong)), "")
-    c.expect(received.shape == want.shape,
-             f"{what} should have shape {want.shape}{like}, got shape {received.shape}{hint}")
-    c.expect(np.allclose(received, want, rtol=RTOL, atol=ATOL),
-             f"{what} {describe_difference(want, received)}{hint}")
-
-
-def _expect_grads(c, label, got, expected, mistakes):
-    """Compare the returned dict ``got`` with ``expected``, key by key, naming a typical mistake."""
-    c.expect(isinstance(got, dict), f"{label} should return a dict of gradients with keys "
-                                    f"'W1', 'W2', 'b1', 'b2', got {type(got).__name__}")
-    missing = [key for key in PARAMS if key not in got]
-    c.expect(not missing, f"{label} should return grad with the keys 'W1', 'W2', 'b1', 'b2'; "
-                          f"missing {', '.join(repr(k) for k in missing)}")
-    for key in _CHECK_ORDER:
+def _compare_grads(c, label, got, expected, mistakes):
+    """Compare the returned dict with ``expected``, output layer first, naming a mistake."""
+    keys = sorted(expected, key=lambda k: (-int(k[1:]), k[0] == "W"))  # b3, W3, b2, W2, ...
+    wanted = ", ".join(repr(k) for k in sorted(expected))
+    if got is None:
+        c.fail(f"{label} returned None: end the function with `return grad` (print only shows "
+               "a value, return gives it back)")
+    c.expect(isinstance(got, dict), f"{label} should return a dict of gradients with the keys "
+                                    f"{wanted}, got {type(got).__name__}")
+    missing = [k for k in sorted(expected) if k not in got]
+    c.expect(not missing, f"{label} should return grad with the keys {wanted}; missing "
+                          f"{', '.join(repr(k) for k in missing)}")
+    for key in keys:
+        shape = expected[key].shape
         hints = [(wrong[key], advice) for advice, wrong in mistakes if key in wrong]
-        _expect_array(c, f"{label}: grad['{key}']", got[key], expected[key], hints,
-                      like=f" like network['{key}']")
+        hints.append((lambda r, shape=shape: r.shape == (1, *shape),
+                      f"keepdims=True keeps a batch axis of 1; grad['{key}'] has the shape "
+                      f"{shape} of network['{key}']"))
+        c.compare(f"{label}: grad['{key}']", got[key], expected[key], hints=hints,
+                  rtol=1e-6, atol=1e-9)
+
+
+def _numerical_agreement(c, label, got, network, loss):
+    """Each returned gradient against ``numerical_gradient`` of the loss itself.
+
+    The difference is measured against the gradient's size (by norm), not element by element:
+    an entry that is nearly 0 by cancellation has a large relative error even when right.
+    """
+    for key in sorted(network, key=lambda k: (-int(k[1:]), k[0] == "W")):
+        numerical = numerical_gradient(lambda _: loss(network), network[key])
+        received = np.asarray(got[key], dtype=float)
+        scale = np.linalg.norm(received) + np.linalg.norm(numerical)
+        error = np.linalg.norm(received - numerical) / max(scale, 1e-12)
+        c.expect(error <= NUMERICAL_TOLERANCE,
+                 f"{label}: grad['{key}'] differs from numerical_gradient of the loss "
+                 f"(relative difference {error:.1e}, expected at most {NUMERICAL_TOLERANCE:.0e})")
 
 
 # ----------------------------------------------------------------------------------------------
 # The checks
 
 
-def check_backward(backward):
-    """Check ``backward(network, x, d, u1, z1, y)`` of the ReLU / softmax / cross-entropy network.
+def check_backward_regression(backward_regression):
+    """Check ``backward_regression(network, x, d, u1, z1, y)`` of the regression network.
 
-    On three networks (a square 3-3-3 one with a batch of 3, where a missing transpose still runs;
-    the course's 2-3-2 example; a random 4-6-3 one with a batch of 5) it checks that the result is
-    a dict with the four gradients, each of the shape of its parameter and equal to the reference,
-    and, on the last network, equal to ``numerical_gradient`` of the loss too. It names the
-    typical mistakes: a missing transpose, the batch average forgotten or taken twice, the bias
-    summed over the wrong axis, the wrong activation derivative.
+    ReLU hidden layer, identity output, loss ``functions.mean_squared_error``. On the course's
+    2-3-2 example and three random networks (one square, one with a single output as in DN15,
+    one with two outputs) the result must be a dict of NumPy arrays equal to the reference, and
+    on the last one equal to ``numerical_gradient`` of the loss. It refuses
+    ``functions.d_mean_squared_error``: deriving the output delta is the exercise.
     """
-    c = Checker("backward", backward)
-    results = []
-    for label, network, x, d in _backward_cases():
-        u1, z1, y = reference_forward(network, x)
+    c = Checker("backward_regression", backward_regression,
+                without=("d_mean_squared_error", "d_softmax_with_loss", "d_sigmoid_with_loss",
+                         reference_backward_regression))
+    for label, network, x, d in _regression_cases():
+        u1, z1, y = reference_forward_regression(network, x)
         args = (network, x, d, u1, z1, y)
         got = c.call(*args, label=label)
-        _expect_grads(c, label, got, reference_backward(*args), _backward_mistakes(*args))
-        results.append((label, network, x, d, got))
-    # the last case once more, against the numerical gradient of the loss itself
-    label, network, x, d, got = results[-1]
-    for key in _CHECK_ORDER:
-        numerical = numerical_gradient(lambda _: _loss(network, x, d), network[key])
-        error = relative_error(np.asarray(got[key], dtype=float), numerical)
-        c.expect(error <= NUMERICAL_TOLERANCE,
-                 f"{label}: grad['{key}'] differs from numerical_gradient of the loss "
-                 f"(relative error {error:.1e})")
+        _compare_grads(c, label, got, reference_backward_regression(*args),
+                       _regression_mistakes(*args))
+    _numerical_agreement(c, label, got, network, lambda net: _regression_loss(net, x, d))
     c.done()
 
 
-def _delta_cases():
-    """(label, delta2, W2, u1); the first is square (N = H = K = 3) so a missing transpose runs."""
-    rng = np.random.default_rng(55)
-    square = (rng.normal(0.0, 0.1, (3, 3)), rng.normal(0.0, 1.0, (3, 3)),
-              rng.normal(0.0, 2.0, (3, 3)))
-    course = (np.array([[0.08706577, -0.08706577]]),
-              np.array([[0.1, 0.4], [0.2, 0.5], [0.3, 0.6]]),
-              np.array([[1.2, 2.5, 3.8]]))
-    wide = (rng.normal(0.0, 0.1, (5, 3)), rng.normal(0.0, 1.0, (6, 3)),
-            rng.normal(0.0, 2.0, (5, 6)))
-    return [
-        ("delta_hidden with delta2, W2, u1 all of shape (3, 3) (seeded random)", *square),
-        ("delta_hidden(delta2=[[0.0871, -0.0871]], W2=the course's (3, 2) W2, "
-         "u1=[[1.2, 2.5, 3.8]])", *course),
-        ("delta_hidden with delta2 (5, 3), W2 (6, 3), u1 (5, 6) (seeded random)", *wide),
-    ]
+def check_backward_3layer(backward_3layer):
+    """Check ``backward_3layer(network, x, d, u1, z1, u2, z2, y)``: ReLU, ReLU, softmax.
 
-
-def check_delta_hidden(delta_hidden):
-    """Check ``delta_hidden(delta2, W2, u1)``, the delta of a sigmoid hidden layer.
-
-    It must return (delta2 W2^T) * sigmoid'(u1) of shape (N, H): checked against the reference on
-    a square case (where a missing transpose still runs), on the course's numbers and on a random
-    (5, 6) case, where it is also compared with the numerical gradient of
-    sum(delta2 * (sigmoid(u1) @ W2)) with respect to u1, whose exact gradient is delta1.
-    It names the typical mistakes: W2 instead of W2.T, the derivative taken at z1 instead of u1,
-    the activation instead of its derivative, a matrix product instead of the elementwise one.
+    On a square 3-3-3-3 network (where a wrong weight or a missing transpose still runs), the
+    course's 2-3-2-2 weights and a random 4-5-6-3 network with a batch of 5, the result must be
+    a dict of NumPy arrays with the six gradients, equal to the reference, and on the last one
+    equal to ``numerical_gradient`` of the loss.
     """
-    c = Checker("delta_hidden", delta_hidden)
-    for label, delta2, W2, u1 in _delta_cases():
-        got = c.call(delta2, W2, u1, label=label)
-        _expect_array(c, label, got, reference_delta_hidden(delta2, W2, u1),
-                      _delta_hidden_mistakes(delta2, W2, u1))
-    # the last case: delta1 is the gradient of sum(delta2 * u2) with respect to u1
-    numerical = numerical_gradient(
-        lambda u: np.sum(delta2 * np.dot(functions.sigmoid(u), W2)), u1.copy())
-    error = relative_error(np.asarray(got, dtype=float), numerical)
-    c.expect(error <= NUMERICAL_TOLERANCE,
-             f"{label} differs from the numerical gradient (relative error {error:.1e})")
+    c = Checker("backward_3layer", backward_3layer, without=(reference_backward_3layer,))
+    for label, network, x, d in _3layer_cases():
+        kept = reference_forward_3layer(network, x)
+        args = (network, x, d, *kept)
+        got = c.call(*args, label=label)
+        _compare_grads(c, label, got, reference_backward_3layer(*args), _3layer_mistakes(*args))
+    _numerical_agreement(c, label, got, network, lambda net: _3layer_loss(net, x, d))
     c.done()
