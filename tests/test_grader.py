@@ -7,6 +7,7 @@ import nbformat
 from nbformat.v4 import new_output
 
 from common import grader
+from common.classroom import digest
 from tests.conftest import edit_exercise
 
 
@@ -51,6 +52,31 @@ LEARNERS = {
 }
 
 
+# A course check replaced, or shadowed by a name of the notebook's, before a wrong softmax is
+# checked: the first is caught by the fingerprint, the second runs the real check anyway.
+COURSE_CHECK_FAKES = {
+    "rebinds_the_module_check": "import common.checks.output_layer as checks\n"
+                                "checks.check_softmax = lambda f: print('✔ softmax: ok')",
+    "rebinds_the_check_name": "from common.checks.output_layer import check_softmax\n"
+                              "check_softmax = lambda f: print('✔ softmax: ok')",
+}
+
+
+def course_check_notebook(path, fake):
+    """Write a notebook with a wrong softmax, ``fake`` and the course's softmax check; return
+    its release entry."""
+    check = "from common.checks.output_layer import check_softmax\n\ncheck_softmax(softmax)"
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("def softmax(x):\n    return x / x.sum()", metadata={
+            "tags": ["exercise"]}),
+        nbformat.v4.new_code_cell(fake),
+        nbformat.v4.new_code_cell(check, metadata={"tags": ["check"]}),
+    ])
+    nbformat.write(nb, path)
+    return {nb.cells[2].id: {"sha256": digest(check), "output": "✔ softmax: ok\n",
+                             "exercise": "softmax"}}
+
+
 def learner_variant(folder, name, body, before_check):
     path = folder / f"{name}.ipynb"
     shutil.copy(folder / "lesson.ipynb", path)
@@ -88,15 +114,21 @@ def test_grading_cannot_be_fooled_and_says_what_to_do(released, grade, monkeypat
         edit(nb)
         nbformat.write(nb, path)
     (learner / "lesson.ipynb").unlink()
-    (learner / "checks.json").write_text(json.dumps(
-        {f"{name}.ipynb": manifest for name in [*LEARNERS, *edits]}))
+    manifests = {f"{name}.ipynb": manifest for name in [*LEARNERS, *edits]}
+    for name, fake in COURSE_CHECK_FAKES.items():
+        manifests[f"{name}.ipynb"] = course_check_notebook(learner / f"{name}.ipynb", fake)
+    (learner / "checks.json").write_text(json.dumps(manifests))
     monkeypatch.setenv("COURSE_CELL_TIMEOUT", "3")
 
     code, out, table = grade(learner)
     reasons = {name.removesuffix(".ipynb"): rows for name, rows in table.items()}
-    assert code == 1 and f"Score: 2/{len(LEARNERS) + len(edits)} exercises passed" in out, out
+    total = len(LEARNERS) + len(edits) + len(COURSE_CHECK_FAKES)
+    assert code == 1 and f"Score: 2/{total} exercises passed" in out, out
     assert out.rstrip().endswith("then grade again."), out
     expected = {
+        "rebinds_the_module_check": "TAMPERED: the notebook replaced "
+                                    "common.checks.output_layer.check_softmax",
+        "rebinds_the_check_name": "[softmax] softmax",
         "solved": "PASS  double                       ok",
         "solved_printing": "PASS  double                       ok",
         "wrong": "[double] double(3.0) should be 6.0, got 3.0 - multiply by 2",
@@ -117,5 +149,5 @@ def test_grading_cannot_be_fooled_and_says_what_to_do(released, grade, monkeypat
     }
     for name, ending in expected.items():
         (row,) = reasons[name]
-        assert row.startswith(("PASS  double ", "FAIL  double ")), (name, row)
+        assert row.startswith(("PASS  double ", "FAIL  double ", "FAIL  softmax ")), (name, row)
         assert ending in row, (name, row)
