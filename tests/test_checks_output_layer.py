@@ -1,62 +1,19 @@
-"""The checks of lesson 03 accept right answers and reject typical wrong ones with a hint."""
+"""The checks of lesson 03 accept right answers, however written, and reject typical wrong ones
+with a hint a beginner can act on."""
 
 import numpy as np
 import pytest
 
 from common import functions
+from common import functions as F  # an alias: refused all the same
 from common.checks.output_layer import (
-    check_cross_entropy_error,
-    check_mean_squared_error,
+    check_binary_cross_entropy_error,
     check_softmax,
+    check_softmax_cross_entropy,
+    reference_binary_cross_entropy_error,
+    reference_softmax_cross_entropy,
 )
-
-# ---------------------------------------------------------------------------------------------
-# Reference solutions (as in the notebook) and correct alternatives written differently
-
-
-def mse_reference(d, y):
-    return np.mean((np.asarray(d) - np.asarray(y)) ** 2) / 2
-
-
-def mse_sum_over_size(d, y):
-    """Correct too: the sum divided by twice the number of elements."""
-    diff = np.ravel(y) - np.ravel(d)
-    return float(np.dot(diff, diff)) / (2 * diff.size)
-
-
-def softmax_reference(x):
-    x = np.asarray(x, dtype=float)
-    shifted = x - np.max(x, axis=-1, keepdims=True)
-    e = np.exp(shifted)
-    return e / np.sum(e, axis=-1, keepdims=True)
-
-
-def softmax_transposed(x):
-    """Correct too: the course's way, columns after a transpose."""
-    x = np.asarray(x, dtype=float)
-    if x.ndim == 2:
-        t = x.T - np.max(x.T, axis=0)
-        return (np.exp(t) / np.sum(np.exp(t), axis=0)).T
-    t = x - np.max(x)
-    return np.exp(t) / np.sum(np.exp(t))
-
-
-def cee_reference(d, y):
-    d, y = np.asarray(d), np.asarray(y, dtype=float)
-    if y.ndim == 1:
-        d, y = d.reshape(1, -1), y.reshape(1, -1)
-    if d.size == y.size:
-        d = d.argmax(axis=1)
-    batch_size = y.shape[0]
-    return -np.sum(np.log(y[np.arange(batch_size), d] + 1e-7)) / batch_size
-
-
-def cee_one_hot_sum(d, y):
-    """Correct too: labels made one-hot, then -sum(d * log(y + 1e-7)) / N."""
-    y = np.atleast_2d(np.asarray(y, dtype=float))
-    d = np.asarray(d)
-    d = np.eye(y.shape[1])[d] if d.ndim == 1 and d.size != y.size else d.reshape(y.shape)
-    return -np.sum(d * np.log(y + 1e-7)) / y.shape[0]
+from common.functions import softmax as library_softmax
 
 
 def stub(*args):
@@ -65,35 +22,64 @@ def stub(*args):
 
 
 # ---------------------------------------------------------------------------------------------
-# Typical wrong answers
+# softmax: correct versions written differently
 
 
-def mse_sum(d, y):
-    return np.sum((d - y) ** 2) / 2
+def softmax_reference(x):
+    shifted = x - np.max(x, axis=-1, keepdims=True)
+    e = np.exp(shifted)
+    return e / np.sum(e, axis=-1, keepdims=True)
 
 
-def mse_no_half(d, y):
-    return np.mean((d - y) ** 2)
+def softmax_transposed(x):
+    """The course's way: columns after a transpose."""
+    if x.ndim == 2:
+        t = x.T - np.max(x.T, axis=0)
+        return (np.exp(t) / np.sum(np.exp(t), axis=0)).T
+    t = x - np.max(x)
+    return np.exp(t) / np.sum(np.exp(t))
 
 
-def mse_signed(d, y):
-    return np.mean(d - y) / 2
+def softmax_row_loop(x):
+    """One row at a time, in a Python loop."""
+    rows = np.atleast_2d(np.asarray(x, dtype=float))
+    out = np.empty_like(rows)
+    for i, row in enumerate(rows):
+        e = np.exp(row - row.max())
+        out[i] = e / e.sum()
+    return out.reshape(np.shape(x))
 
 
-def mse_abs(d, y):
-    return np.mean(np.abs(d - y)) / 2
+def softmax_logaddexp(x):
+    """exp(x - log(sum(exp(x)))), the log-sum by np.logaddexp."""
+    return np.exp(x - np.logaddexp.reduce(x, axis=-1, keepdims=True))
 
 
-def mse_batch_size_only(d, y):
-    return np.sum((d - y) ** 2) / (2 * len(y))
+def softmax_einsum(x):
+    e = np.exp(x - x.max(axis=-1, keepdims=True))
+    return e / np.einsum("...k->...", e)[..., None]
 
 
-def mse_not_reduced(d, y):
-    return (d - y) ** 2 / 2
+# softmax: typical wrong answers
 
 
 def softmax_no_shift(x):
     e = np.exp(x)
+    return e / np.sum(e, axis=-1, keepdims=True)
+
+
+def softmax_mean_shift(x):
+    e = np.exp(x - np.mean(x, axis=-1, keepdims=True))
+    return e / np.sum(e, axis=-1, keepdims=True)
+
+
+def softmax_first_shift(x):
+    e = np.exp(x - x[..., :1])
+    return e / np.sum(e, axis=-1, keepdims=True)
+
+
+def softmax_clipped(x):
+    e = np.exp(np.clip(x, -500, 500))
     return e / np.sum(e, axis=-1, keepdims=True)
 
 
@@ -127,105 +113,240 @@ def softmax_not_normalised(x):
     return np.exp(x - np.max(x, axis=-1, keepdims=True))
 
 
-def cee_no_average(d, y):
-    return cee_reference(d, y) * np.atleast_2d(y).shape[0]
+def softmax_list(x):
+    return softmax_reference(x).tolist()
 
 
-def cee_mean_over_elements(d, y):
-    return cee_reference(d, y) / np.shape(y)[-1]
+def softmax_library(x):
+    return functions.softmax(x)
 
 
-def cee_half(d, y):
-    return cee_reference(d, y) * np.atleast_2d(y).shape[0] / 2
+def softmax_library_alias(x):
+    return F.softmax(x)
 
 
-def cee_no_guard(d, y):
-    d, y = np.asarray(d), np.asarray(y, dtype=float)
-    if y.ndim == 1:
-        d, y = d.reshape(1, -1), y.reshape(1, -1)
-    if d.size == y.size:
-        d = d.argmax(axis=1)
-    return -np.sum(np.log(y[np.arange(y.shape[0]), d])) / y.shape[0]
+def softmax_library_imported(x):
+    return library_softmax(x)
 
 
-def cee_no_log(d, y):
-    y = np.atleast_2d(y)
-    return -np.sum(np.reshape(d, y.shape) * y) / y.shape[0]
+def softmax_prints(x):
+    print(softmax_reference(x))
 
 
-def cee_one_hot_only(d, y):
-    y = np.atleast_2d(y)
+# ---------------------------------------------------------------------------------------------
+# binary_cross_entropy_error
+
+
+def bce_clip(d, y):
+    """The Keras way: clip instead of adding the guard; not the course's numbers."""
+    y = np.clip(y, 1e-7, 1 - 1e-7)
+    return -np.sum(d * np.log(y) + (1 - d) * np.log(1 - y)) / len(y)
+
+
+def bce_loop(d, y):
+    total = 0.0
+    for d_row, y_row in zip(d, y, strict=True):
+        for target, p in zip(d_row, y_row, strict=True):
+            total -= target * np.log(p + 1e-7) + (1 - target) * np.log(1 - p + 1e-7)
+    return total / y.shape[0]
+
+
+def bce_where(d, y):
+    """The probability of the right answer, picked with np.where."""
+    p = np.where(d == 1, y, 1 - y)
+    return -np.sum(np.log(p + 1e-7)) / y.shape[0]
+
+
+def bce_positive_only(d, y):
     return -np.sum(d * np.log(y + 1e-7)) / y.shape[0]
 
 
-def cee_no_reshape(d, y):
-    if d.size == y.size:
-        d = d.argmax(axis=-1)
-    batch_size = y.shape[0]
-    return -np.sum(np.log(y[np.arange(batch_size), d] + 1e-7)) / batch_size
+def bce_no_guard(d, y):
+    return -np.sum(d * np.log(y) + (1 - d) * np.log(1 - y)) / y.shape[0]
 
 
-def cee_positive_sign(d, y):
-    return -cee_reference(d, y)
+def bce_mean_over_elements(d, y):
+    return -np.mean(d * np.log(y + 1e-7) + (1 - d) * np.log(1 - y + 1e-7))
+
+
+def bce_no_average(d, y):
+    return -np.sum(d * np.log(y + 1e-7) + (1 - d) * np.log(1 - y + 1e-7))
+
+
+def bce_positive_sign(d, y):
+    return -reference_binary_cross_entropy_error(d, y)
+
+
+def bce_per_sample(d, y):
+    return -np.sum(d * np.log(y + 1e-7) + (1 - d) * np.log(1 - y + 1e-7), axis=1)
+
+
+def bce_library(d, y):
+    return functions.binary_cross_entropy_error(d, y)
+
+
+# ---------------------------------------------------------------------------------------------
+# softmax_cross_entropy
+
+
+def sce_logaddexp(d, u):
+    return np.sum(d * (np.logaddexp.reduce(u, axis=1, keepdims=True) - u)) / len(u)
+
+
+def sce_take_along_axis(d, u):
+    m = u.max(axis=1, keepdims=True)
+    log_sum = m[:, 0] + np.log(np.exp(u - m).sum(axis=1))
+    right = np.take_along_axis(u, d.argmax(axis=1)[:, None], axis=1)[:, 0]
+    return np.mean(log_sum - right)
+
+
+def sce_loop(d, u):
+    total = 0.0
+    for d_row, u_row in zip(d, u, strict=True):
+        c = int(np.argmax(d_row))
+        m = max(u_row)
+        total += m + np.log(sum(np.exp(v - m) for v in u_row)) - u_row[c]
+    return total / len(u)
+
+
+def sce_via_softmax(d, u):
+    return functions.cross_entropy_error(d, softmax_reference(u))
+
+
+def sce_own_softmax_guarded(d, u):
+    return -np.sum(d * np.log(softmax_reference(u) + 1e-7)) / len(u)
+
+
+def sce_own_softmax_unguarded(d, u):
+    return -np.sum(d * np.log(softmax_reference(u))) / len(u)
+
+
+def sce_no_shift(d, u):
+    return np.sum(d * (np.log(np.sum(np.exp(u), axis=1, keepdims=True)) - u)) / len(u)
+
+
+def sce_forgot_m_in_u_c(d, u):
+    m = u.max(axis=1, keepdims=True)
+    return np.sum(d * (np.log(np.exp(u - m).sum(axis=1, keepdims=True)) - u)) / len(u)
+
+
+def sce_no_average(d, u):
+    return reference_softmax_cross_entropy(d, u) * len(u)
+
+
+def sce_sign(d, u):
+    return -reference_softmax_cross_entropy(d, u)
+
+
+def sce_library(d, u):
+    return functions.softmax_with_loss(d, u)
 
 
 # ---------------------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("check, name, func", [
-    (check_mean_squared_error, "mean_squared_error", mse_reference),
-    (check_mean_squared_error, "mean_squared_error", mse_sum_over_size),
-    (check_mean_squared_error, "mean_squared_error", functions.mean_squared_error),
-    (check_softmax, "softmax", softmax_reference), (check_softmax, "softmax", softmax_transposed),
-    (check_softmax, "softmax", functions.softmax),
-    (check_cross_entropy_error, "cross_entropy_error", cee_reference),
-    (check_cross_entropy_error, "cross_entropy_error", cee_one_hot_sum),
+    (check_softmax, "softmax", softmax_reference),
+    (check_softmax, "softmax", softmax_transposed),
+    (check_softmax, "softmax", softmax_row_loop),
+    (check_softmax, "softmax", softmax_logaddexp),
+    (check_softmax, "softmax", softmax_einsum),
+    (check_binary_cross_entropy_error, "binary_cross_entropy_error",
+     reference_binary_cross_entropy_error),
+    (check_binary_cross_entropy_error, "binary_cross_entropy_error", bce_loop),
+    (check_binary_cross_entropy_error, "binary_cross_entropy_error", bce_where),
+    (check_softmax_cross_entropy, "softmax_cross_entropy", reference_softmax_cross_entropy),
+    (check_softmax_cross_entropy, "softmax_cross_entropy", sce_logaddexp),
+    (check_softmax_cross_entropy, "softmax_cross_entropy", sce_take_along_axis),
+    (check_softmax_cross_entropy, "softmax_cross_entropy", sce_loop),
 ])
 def test_right_answers_pass(check, name, func, passes):
     passes(check, func, name)
 
 
 @pytest.mark.parametrize("check, name", [
-    (check_mean_squared_error, "mean_squared_error"), (check_softmax, "softmax"),
-    (check_cross_entropy_error, "cross_entropy_error"),
+    (check_softmax, "softmax"),
+    (check_binary_cross_entropy_error, "binary_cross_entropy_error"),
+    (check_softmax_cross_entropy, "softmax_cross_entropy"),
 ])
 def test_stub_is_not_done(check, name, not_done):
     not_done(check, stub, name)
 
 
 @pytest.mark.parametrize("check, name, func, hint", [
-    (check_mean_squared_error, "mean_squared_error", mse_sum, "1/2 * sum"),
-    (check_mean_squared_error, "mean_squared_error", mse_no_half, "halve the mean"),
-    (check_mean_squared_error, "mean_squared_error", mse_signed, "square the differences"),
-    (check_mean_squared_error, "mean_squared_error", mse_abs, "instead of taking np.abs"),
-    (check_mean_squared_error, "mean_squared_error", mse_batch_size_only, "every element"),
-    (check_mean_squared_error, "mean_squared_error", mse_not_reduced, "return one number"),
     (check_softmax, "softmax", softmax_no_shift, "subtract the maximum before exp"),
+    (check_softmax, "softmax", softmax_mean_shift, "not its first element or its mean"),
+    (check_softmax, "softmax", softmax_first_shift, "not its first element or its mean"),
+    (check_softmax, "softmax", softmax_clipped, "should be [0.731059, 0.268941]"),
     (check_softmax, "softmax", softmax_wrong_axis, "not each column"),
     (check_softmax, "softmax", softmax_total_sum, "its own sum"),
     (check_softmax, "softmax", softmax_global_max, "each row's own maximum"),
     (check_softmax, "softmax", softmax_no_keepdims, "keepdims=True"),
     (check_softmax, "softmax", softmax_in_place, "changed its input in place"),
     (check_softmax, "softmax", softmax_not_normalised, "divide by the sum"),
-    (check_cross_entropy_error, "cross_entropy_error", cee_no_average, "batch size N = 3"),
-    (check_cross_entropy_error, "cross_entropy_error", cee_mean_over_elements, "reshape y and d"),
-    (check_cross_entropy_error, "cross_entropy_error", cee_half, "no 1/2"),
-    (check_cross_entropy_error, "cross_entropy_error", cee_no_guard, "add 1e-7 inside the log"),
-    (check_cross_entropy_error, "cross_entropy_error", cee_no_log, "take the log of y"),
-    (check_cross_entropy_error, "cross_entropy_error", cee_one_hot_only, "label indices"),
-    (check_cross_entropy_error, "cross_entropy_error", cee_no_reshape, "reshape y and d"),
-    (check_cross_entropy_error, "cross_entropy_error", cee_positive_sign, "mind the sign"),
+    (check_softmax, "softmax", softmax_list, "should return a NumPy array, got a list"),
+    (check_softmax, "softmax", softmax_prints, "returned None"),
+    (check_binary_cross_entropy_error, "binary_cross_entropy_error", bce_positive_only,
+     "a target of 0 must count too"),
+    (check_binary_cross_entropy_error, "binary_cross_entropy_error", bce_clip,
+     "not np.clip or np.maximum"),
+    (check_binary_cross_entropy_error, "binary_cross_entropy_error", bce_no_guard,
+     "1e-7 inside both logs"),
+    (check_binary_cross_entropy_error, "binary_cross_entropy_error", bce_mean_over_elements,
+     "not by N * K"),
+    (check_binary_cross_entropy_error, "binary_cross_entropy_error", bce_no_average,
+     "divide by the batch size N = 5"),
+    (check_binary_cross_entropy_error, "binary_cross_entropy_error", bce_positive_sign,
+     "mind the sign"),
+    (check_binary_cross_entropy_error, "binary_cross_entropy_error", bce_per_sample,
+     "return one number"),
+    (check_softmax_cross_entropy, "softmax_cross_entropy", sce_own_softmax_guarded,
+     "do not take the log of softmax"),
+    (check_softmax_cross_entropy, "softmax_cross_entropy", sce_own_softmax_unguarded,
+     "do not take the log of softmax"),
+    (check_softmax_cross_entropy, "softmax_cross_entropy", sce_no_shift,
+     "subtract each row's maximum m before exp"),
+    (check_softmax_cross_entropy, "softmax_cross_entropy", sce_forgot_m_in_u_c,
+     "but not from u_c"),
+    (check_softmax_cross_entropy, "softmax_cross_entropy", sce_no_average,
+     "divide by the batch size N = 2"),
+    (check_softmax_cross_entropy, "softmax_cross_entropy", sce_sign, "mind the sign"),
 ])
 def test_typical_mistakes_fail_with_a_hint(check, name, func, hint, rejected):
     assert hint in rejected(check, func, name)
 
 
+@pytest.mark.parametrize("check, name, func, library", [
+    (check_softmax, "softmax", softmax_library, "functions.softmax"),
+    (check_softmax, "softmax", softmax_library_alias, "functions.softmax"),
+    (check_softmax, "softmax", softmax_library_imported, "functions.softmax"),
+    (check_binary_cross_entropy_error, "binary_cross_entropy_error", bce_library,
+     "functions.binary_cross_entropy_error"),
+    (check_softmax_cross_entropy, "softmax_cross_entropy", sce_library,
+     "functions.softmax_with_loss"),
+    (check_softmax_cross_entropy, "softmax_cross_entropy", sce_via_softmax,
+     "functions.cross_entropy_error"),
+])
+def test_calling_the_library_is_refused(check, name, func, library, rejected):
+    assert f"write it yourself, without {library}" in rejected(check, func, name)
+
+
+def test_the_library_works_again_after_a_refusal(rejected):
+    rejected(check_softmax, softmax_library, "softmax")
+    assert np.allclose(functions.softmax(np.array([0.0, 0.0])), [0.5, 0.5])
+
+
 def test_the_issue_example_message(rejected):
     assert rejected(check_softmax, softmax_no_shift, "softmax") == (
-        "[softmax] softmax_no_shift([1000.0, 0.0]) should be [1.0, 0.0], "
-        "got [nan, 0.0] - subtract the maximum before exp")
+        "[softmax] softmax_no_shift([1000.0, 0.0]) should be [1.0, 0.0], got [nan, 0.0] - "
+        "subtract the maximum before exp: np.exp(1000) overflows to inf and inf / inf = nan")
 
 
-def test_cross_entropy_check_names_the_batch_average(rejected):
-    message = rejected(check_cross_entropy_error, cee_no_average, "cross_entropy_error")
-    assert message.endswith("divide by the batch size N = 3")
+def test_mean_shift_fails_on_the_large_first_score(rejected):
+    message = rejected(check_softmax, softmax_mean_shift, "softmax")
+    assert "softmax_mean_shift([2000.0, 0.0])" in message
+
+
+def test_first_element_shift_fails_on_the_large_second_score(rejected):
+    message = rejected(check_softmax, softmax_first_shift, "softmax")
+    assert "softmax_first_shift([0.0, 1000.0])" in message

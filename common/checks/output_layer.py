@@ -1,8 +1,15 @@
 """Checks for the graded exercises of lesson 03, the output layer.
 
+- ``check_softmax``: softmax row by row for a batch, safe for very large and very negative
+  scores, without ``functions.softmax``.
+- ``check_binary_cross_entropy_error``: the binary cross-entropy of sigmoid outputs (one
+  column or several, multi-label), averaged over the batch, with the 1e-7 guard.
+- ``check_softmax_cross_entropy``: the softmax cross-entropy computed from the scores u through
+  log-softmax (no softmax, no guard), exact even where softmax rounds to 0.
+
 Each check calls the learner's function on fixed and seeded-random inputs (the course's own
-numbers among them) and compares the result with ``common.functions``. A wrong answer that
-matches a typical mistake gets a hint.
+numbers among them) and compares the result with a reference. A wrong answer that matches a
+typical mistake gets a hint.
 """
 
 import numpy as np
@@ -11,7 +18,9 @@ from common import functions
 from common.grading import Checker, ExerciseFailed, ExerciseNotDone, recording_warnings
 
 SEED = 2025
-COURSE_U2 = np.array([4.59, 9.2, 4.79, 9.4])  # the course's multi-class total input
+NOTES_U2 = np.array([4.59, 9.2, 4.79, 9.4])     # the notes' 3-5-4 Let's try: total input u2
+COURSE_U2 = np.array([1.02, 2.29, 3.56, 4.83])  # the course's 2-3-4 example: total input u2
+GUARD = functions.LOG_GUARD
 
 
 def _with_advice(advice, check):
@@ -27,74 +36,52 @@ def _with_advice(advice, check):
         raise
 
 
-def _one_number(r):
+def _has_nan(r):
+    return np.any(np.isnan(r))
+
+
+def _not_one_number(r):
     return r.shape != ()
 
 
-def check_mean_squared_error(mean_squared_error):
-    """Check ``mean_squared_error(d, y)``: the mean over all elements, halved; 1-D and batches."""
-    c = Checker("mean_squared_error", mean_squared_error)
-    rng = np.random.default_rng(SEED)
-
-    def hints_for(d, y):
-        diff = d - y
-        return [
-            (np.sum(diff**2) / 2, "that is the formula's 1/2 * sum; the course's code averages "
-                                  "too: np.mean((d - y) ** 2) / 2"),
-            (np.mean(diff**2), "halve the mean: the 1/2 cancels the 2 of the derivative"),
-            (np.sum(diff**2) / (2 * len(y)), "divide by every element (y.size), not only by the "
-                                             "batch size: use np.mean over the whole array"),
-            (np.mean(np.abs(diff)) / 2, "square the differences instead of taking np.abs"),
-            (np.mean(diff) / 2, "square the differences, or errors of opposite signs cancel"),
-            (-np.mean(diff) / 2, "square the differences, or errors of opposite signs cancel"),
-            (np.sqrt(np.mean(diff**2)) / 2, "no square root: mean((d - y) ** 2) / 2"),
-            (_one_number, "return one number: the mean over all elements, e.g. np.mean(...)"),
-        ]
-
-    d = np.array([2.0, 3.0, 4.0, 5.0])  # the course's regression example
-    y = COURSE_U2.copy()
-    c.expect_close((d, y), functions.mean_squared_error(d, y), hints=hints_for(d, y))
-
-    d = np.array([1.0, 1.0])
-    y = np.array([2.0, 0.0])  # errors +1 and -1: a plain mean would say 0
-    c.expect_close((d, y), functions.mean_squared_error(d, y), hints=hints_for(d, y))
-
-    d = rng.normal(size=(4, 3))
-    y = rng.normal(size=(4, 3))
-    c.expect_close((d, y), functions.mean_squared_error(d, y), hints=hints_for(d, y))
-
-    d = np.array([[0.5, -1.0]])
-    y = np.array([[0.5, -1.0]])
-    c.expect_close((d, y), 0.0, hints=hints_for(d, y))
-    c.done()
+# ----------------------------------------------------------------------------------------------
+# Exercise 1: softmax
 
 
 def check_softmax(softmax):
-    """Check ``softmax(x)``: values, rows summing to 1, the max shift for large scores, batches."""
-    c = Checker("softmax", softmax)
+    """Check ``softmax(x)``: values, rows summing to 1, the max shift for huge and very negative
+    scores (the maximum anywhere in the row), integer input, batches row by row."""
+    c = Checker("softmax", softmax, without=("softmax", "softmax_with_loss"))
     rng = np.random.default_rng(SEED + 1)
-    shift_hint = "subtract the maximum before exp"
+    max_hint = ("subtract the row's largest score, np.max, not its first element or its mean: "
+                "only then is every exponent at most e^0 = 1, so nothing overflows")
 
     def hints_for(x):
         e = np.exp(x - np.max(x, axis=-1, keepdims=True))
         return [
             (e, "divide by the sum of the exponentials so the outputs add up to 1"),
-            (np.exp(x), "divide by the sum of the exponentials so the outputs add up to 1"),
             (x / np.sum(x, axis=-1, keepdims=True), "take the exponential first: e^x / sum(e^x)"),
             (lambda r: r.shape != x.shape, f"return the shape of x, {x.shape}"),
         ]
 
-    x = np.array([1.0, 2.0, 3.0])
+    for x in (np.array([1.0, 2.0, 3.0]), NOTES_U2.copy()):
+        c.expect_close((x,), functions.softmax(x), hints=hints_for(x))
+    x = np.array([1, 2, 3])  # integers in, probabilities out
     c.expect_close((x,), functions.softmax(x), hints=hints_for(x))
 
-    x = COURSE_U2.copy()
-    c.expect_close((x,), functions.softmax(x), hints=hints_for(x))
-
-    for x in (np.array([1000.0, 0.0]), np.array([-1000.0, -1001.0])):
+    cases = [
+        (np.array([1000.0, 0.0]), "subtract the maximum before exp: np.exp(1000) overflows to inf "
+                                  "and inf / inf = nan"),
+        (np.array([0.0, 1000.0]), max_hint),   # the largest score is not the first
+        (np.array([2000.0, 0.0]), max_hint),   # the mean, 1000, is still too large
+        (np.array([-1000.0, -1001.0]), "every exponential underflowed to 0 and 0 / 0 = nan: "
+                                       "subtracting the maximum fixes this too, because the "
+                                       "largest term becomes e^0 = 1"),
+    ]
+    for x, nan_hint in cases:
         with recording_warnings():
-            c.expect_close((x,), functions.softmax(x), hints=[
-                (lambda r: np.any(np.isnan(r)), shift_hint),
-            ] + hints_for(x))
+            c.expect_close((x,), functions.softmax(x), hints=[(_has_nan, nan_hint)]
+                           + hints_for(x))
 
     batch_advice = ("for a batch (N, K) work row by row: np.max and np.sum with axis=-1, "
                     "keepdims=True")
@@ -109,11 +96,12 @@ def check_softmax(softmax):
         ] + hints_for(x))
 
     def batch_with_large_scores():
-        x = np.array([[1000.0, 999.0, 998.0], [0.0, -1.0, -2.0]])
+        x = np.array([[1000.0, 999.0, 998.0], [0.0, -1.0, -2.0], [5.0, 2000.0, 1.0]])
         with recording_warnings():
             c.expect_close((x,), functions.softmax(x), hints=[
-                (lambda r: r.shape == x.shape and np.any(np.isnan(r[0])), shift_hint),
-                (lambda r: r.shape == x.shape and np.any(np.isnan(r[1])),
+                (lambda r: r.shape == x.shape and _has_nan(r[2]) and not _has_nan(r[0]),
+                 max_hint),
+                (lambda r: r.shape == x.shape and _has_nan(r[:2]),
                  "subtract each row's own maximum: np.max(x, axis=-1, keepdims=True)"),
             ] + hints_for(x))
 
@@ -122,62 +110,125 @@ def check_softmax(softmax):
     c.done()
 
 
-def check_cross_entropy_error(cross_entropy_error):
-    """Check ``cross_entropy_error(d, y)``: one-hot and labels, 1-D and batches, the 1e-7 guard."""
-    c = Checker("cross_entropy_error", cross_entropy_error)
+# ----------------------------------------------------------------------------------------------
+# Exercise 2: binary_cross_entropy_error
+
+
+def reference_binary_cross_entropy_error(d, y):
+    """Binary cross-entropy of sigmoid outputs y (N, K) against 0/1 targets d (N, K)."""
+    terms = d * np.log(y + GUARD) + (1 - d) * np.log(1 - y + GUARD)
+    return -np.sum(terms) / y.shape[0]
+
+
+def check_binary_cross_entropy_error(binary_cross_entropy_error):
+    """Check ``binary_cross_entropy_error(d, y)`` on the course's binary examples, batches of
+    one column and of several (multi-label), and outputs of exactly 0 and 1."""
+    c = Checker("binary_cross_entropy_error", binary_cross_entropy_error,
+                without=("binary_cross_entropy_error",))
     rng = np.random.default_rng(SEED + 2)
 
     def hints_for(d, y):
-        y2, d2 = np.atleast_2d(y), np.atleast_2d(d)
-        if d2.shape != y2.shape:  # label indices
-            d2 = np.eye(y2.shape[1])[np.ravel(d)]
-        n, k = y2.shape
-        total = -np.sum(d2 * np.log(y2 + 1e-7))
-        hints = []
-        if np.ndim(y) == 1:
-            hints.append((total / k, "for one sample (1-D y) the batch size is 1: divide by "
-                                     "N = 1, not by K (reshape y and d to (1, K) first)"))
-        hints += [
-            (total / (n * k), f"divide by the batch size N = {n}, not by the number of "
-                              "elements N * K"),
-            (-total / n, "mind the sign: E = -sum(d * log(y)) / N is positive"),
-            (-np.sum(d2 * y2) / n, "take the log of y: E = -sum(d * log(y + 1e-7)) / N"),
-            (_one_number, "return one number: the average over the batch"),
+        n, k = y.shape
+        pos = -np.sum(d * np.log(y + GUARD))
+        neg = -np.sum((1 - d) * np.log(1 - y + GUARD))
+        clipped = np.clip(y, GUARD, 1 - GUARD)
+        clipped = -np.sum(d * np.log(clipped) + (1 - d) * np.log(1 - clipped)) / n
+        hints = [
+            (lambda r: r.shape == () and np.isclose(r, clipped, rtol=1e-3),
+             "add exactly 1e-7 inside both logs, np.log(y + 1e-7) and np.log(1 - y + 1e-7), "
+             "not np.clip or np.maximum: the course's numbers use that guard"),
+            (pos / n, "a target of 0 must count too: add (1 - d) * log(1 - y + 1e-7), the log "
+                      "of the probability of the other answer"),
+            (-(pos + neg) / n, "mind the sign: the logs are negative, so E = -sum(...) / N is "
+                               "positive"),
+            (_not_one_number, "return one number: the sum over every element divided by N"),
         ]
-        if n != 1:
-            hints.append((total, f"average over the batch: divide by the batch size N = {n}"))
-        if n != 2:
-            hints.append((total / 2, "there is no 1/2 in the cross-entropy: divide by the "
-                                     "batch size N"))
+        if k > 1:
+            hints.append(((pos + neg) / (n * k), f"divide by the batch size N = {n} only, not by "
+                                                 f"N * K: the losses of the {k} columns add up"))
+        if n > 1:
+            hints.append((pos + neg, f"average over the batch: divide by the batch size N = {n}"))
+            hints.append(((pos + neg) / (2 * n), "there is no 1/2 in the cross-entropy"))
         return hints
 
-    d = np.array([0, 0, 0, 1])  # the course's example
-    y = functions.softmax(COURSE_U2)
-    _with_advice("for one sample (1-D y) reshape y and d to (1, K) first, a batch of one",
-                 lambda: c.expect_close((d, y), functions.cross_entropy_error(d, y),
-                                        hints=hints_for(d, y)))
+    def case(d, y):
+        with recording_warnings():
+            c.expect_close((d, y), reference_binary_cross_entropy_error(d, y),
+                           hints=[(lambda r: not np.all(np.isfinite(r)),
+                                   "add 1e-7 inside both logs, np.log(y + 1e-7) and "
+                                   "np.log(1 - y + 1e-7), so that log(0) never happens")]
+                           + hints_for(d, y))
 
-    labels = rng.integers(0, 4, size=3)
-    d = np.eye(4)[labels]
-    y = functions.softmax(rng.normal(0.0, 2.0, size=(3, 4)))
-    c.expect_close((d, y), functions.cross_entropy_error(d, y), hints=hints_for(d, y))
+    course_y = functions.sigmoid(np.array([[1.94]]))  # the course's 2-3-1 network
+    case(np.array([[1]]), course_y)
+    notes_y = functions.sigmoid(np.array([[6.78]]))   # the notes' 5-10-1 Let's try
+    case(np.array([[0]]), notes_y)
+    case(rng.integers(0, 2, size=(5, 1)), functions.sigmoid(rng.normal(0, 2, size=(5, 1))))
+    case(rng.integers(0, 2, size=(3, 2)).astype(float),   # multi-label: 2 questions per sample
+         functions.sigmoid(rng.normal(0, 2, size=(3, 2))))
+    case(np.array([[0.0], [1.0], [1.0]]), np.array([[1.0], [0.0], [1.0]]))  # outputs 0 and 1
+    c.done()
 
-    _with_advice(
-        "d may hold label indices of shape (N,): if d.size == y.size it is one-hot (convert "
-        "with d.argmax(axis=1)), else pick y[np.arange(N), d]",
-        lambda: c.expect_close((labels, y), functions.cross_entropy_error(labels, y),
-                               hints=hints_for(labels, y)))
 
-    d = np.array([[0, 1], [1, 0]])
-    y = np.array([[0.0, 1.0], [0.0, 1.0]])  # a probability of exactly 0 for a right class
-    with recording_warnings():
-        c.expect_close((d, y), functions.cross_entropy_error(d, y), hints=[
-            (lambda r: not np.all(np.isfinite(r)), "add 1e-7 inside the log, np.log(y + 1e-7), "
-                                                   "so that log(0) never happens"),
-        ] + hints_for(d, y))
+# ----------------------------------------------------------------------------------------------
+# Exercise 3: softmax_cross_entropy
 
-    labels = rng.integers(0, 5, size=8)
-    y = functions.softmax(rng.normal(0.0, 3.0, size=(8, 5)))
-    d = np.eye(5)[labels]
-    c.expect_close((d, y), functions.cross_entropy_error(d, y), hints=hints_for(d, y))
+
+def reference_softmax_cross_entropy(d, u):
+    """Softmax cross-entropy from the scores u (N, K) and one-hot d (N, K), via log-softmax."""
+    m = np.max(u, axis=1, keepdims=True)
+    log_y = u - m - np.log(np.sum(np.exp(u - m), axis=1, keepdims=True))
+    return -np.sum(d * log_y) / u.shape[0]
+
+
+def check_softmax_cross_entropy(softmax_cross_entropy):
+    """Check ``softmax_cross_entropy(d, u)``: the course's examples, random batches, integer
+    scores, huge scores (no overflow) and scores so low that softmax gives exactly 0 (no guard,
+    no infinity: the exact loss)."""
+    c = Checker("softmax_cross_entropy", softmax_cross_entropy,
+                without=("softmax", "softmax_with_loss", "cross_entropy_error"))
+    rng = np.random.default_rng(SEED + 3)
+
+    via_softmax = ("do not take the log of softmax: it rounds a tiny probability to 0 "
+                   "(e^-1000), so you get log(0) or the 1e-7 cap; compute log y_c = (u_c - m) - "
+                   "log(sum(e^(u - m))) directly, no 1e-7 needed")
+
+    def hints_for(d, u):
+        n = u.shape[0]
+        expected = reference_softmax_cross_entropy(d, u)
+        m = np.max(u, axis=1)
+        guarded = -np.sum(d * np.log(functions.softmax(u) + GUARD)) / n
+        return [
+            (lambda r: not np.isclose(expected, guarded, rtol=1e-6, atol=1e-9)
+             and r.shape == () and np.isclose(r, guarded, rtol=1e-6), via_softmax),
+            (expected * n, f"average over the batch: divide by the batch size N = {n}"),
+            (-expected, "mind the sign: E = -sum(d * log y) / N, and log y is negative"),
+            (expected / u.shape[1], "divide by the batch size N only, not by N * K"),
+            (expected - np.mean(m), "you subtracted the maximum m inside the log-sum but not "
+                                    "from u_c: log y_c = (u_c - m) - log(sum(e^(u - m)))"),
+            (expected + np.mean(m), "you subtracted the maximum m from u_c but did not add it "
+                                    "back to the log-sum: log y_c = (u_c - m) - "
+                                    "log(sum(e^(u - m)))"),
+            (_not_one_number, "return one number: the average of the samples' losses"),
+        ]
+
+    def case(d, u, extra=()):
+        with recording_warnings():
+            c.expect_close((d, u), reference_softmax_cross_entropy(d, u),
+                           hints=list(extra) + hints_for(d, u))
+
+    last = np.array([[0, 0, 0, 1]])
+    case(last, COURSE_U2.reshape(1, 4))                       # the course's 2-3-4: 0.3234
+    case(np.tile(last, (2, 1)), np.stack([NOTES_U2, COURSE_U2]))
+    labels = rng.integers(0, 3, size=5)
+    case(np.eye(3)[labels], rng.normal(0.0, 3.0, size=(5, 3)))
+    case(np.array([[0, 1, 0]]), np.array([[1, 2, 3]]))       # integer scores
+    overflow = ("subtract each row's maximum m before exp and work with logs: "
+                "log(sum(e^u)) = m + log(sum(e^(u - m)))")
+    case(np.array([[0, 0, 1], [1, 0, 0]]), np.array([[1000.0, 999.0, 998.0], [0.0, 1.0, 2.0]]),
+         extra=[(_has_nan, overflow)])
+    # Softmax of these rounds the right class to exactly 0; the true loss is 1000 and 2000.
+    d, u = np.array([[0, 1], [0, 1]]), np.array([[0.0, -1000.0], [1000.0, -1000.0]])
+    case(d, u, extra=[(lambda r: not np.all(np.isfinite(r)), via_softmax),
+                      (lambda r: r.shape == () and abs(float(r) + np.log(GUARD)) < 1, via_softmax)])
     c.done()
