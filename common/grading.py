@@ -287,11 +287,12 @@ def _show_one_line(shell, etype, value, tb, tb_offset=None):
         while last is not None and last.tb_next is not None:
             last = last.tb_next
         line = last and linecache.getline(last.tb_frame.f_code.co_filename, last.tb_lineno)
-        if not (line and CHECK_CALL.search(line) and getattr(value, "name", None)):
+        name = getattr(value, "name", None) or ""
+        if not (line and CHECK_CALL.search(line) and name and not name.startswith("check_")):
             stb = shell.InteractiveTB.structured_traceback(etype, value, tb, tb_offset=tb_offset)
             return shell._showtraceback(etype, value, stb)
-        value = (f"NameError: `{value.name}` is not defined yet: run the exercise cell above "
-                 f"first (Shift+Enter), and keep the function's name `{value.name}`")
+        value = (f"NameError: `{name}` is not defined yet: run the exercise cell above first "
+                 f"(Shift+Enter), and keep the function's name `{name}`")
     shell._showtraceback(etype, value, [f"✘ {value}"])
 
 

@@ -1,5 +1,6 @@
 """The Checker behind every check cell: one line on success, one precise line on failure."""
 
+import nbformat
 import numpy as np
 import pytest
 
@@ -105,3 +106,18 @@ def test_refusing_restores_the_library_after_an_error():
     with pytest.raises(ValueError, match="^boom$"), refusing(["sigmoid", functions.softmax]):
         raise ValueError("boom")
     assert functions.sigmoid(0.0) == 0.5 and functions.softmax(np.zeros(2))[0] == 0.5
+
+
+def test_in_a_notebook_a_check_of_an_undefined_function_says_what_to_do():
+    """Only a check call names the exercise cell; any other NameError keeps its traceback."""
+    from nbclient import NotebookClient
+
+    sources = ["import common.grading\ndef check_it(f):\n    pass",
+               "check_it(softmax)", "print(undefined_thing)"]
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(s) for s in sources])
+    NotebookClient(nb, kernel_name="python3", allow_errors=True).execute()
+    (check,), (other,) = nb.cells[1].outputs, nb.cells[2].outputs
+    assert check.traceback == ["✘ NameError: `softmax` is not defined yet: run the exercise "
+                               "cell above first (Shift+Enter), and keep the function's name "
+                               "`softmax`"]
+    assert len(other.traceback) > 1 and "undefined_thing" in other.traceback[-1]
