@@ -42,3 +42,62 @@ def moving_average(values, window):
                          f"got {window}")
     csum = np.cumsum(np.insert(values, 0, 0.0))
     return (csum[window:] - csum[:-window]) / window
+
+
+def draw_network(ax, layer_sizes, weights=None, biases=None, node_labels=None,
+                 layer_names=None):
+    """Draw a fully connected network on ``ax``: a column of circles per layer, a line per weight.
+
+    ``layer_sizes``: units per layer, e.g. (2, 3, 4). ``weights``: optional list of
+    (inputs, units) arrays, one per pair of neighbouring layers, written on the lines (line
+    width grows with the size of the weight). ``biases``: optional list of (units,) arrays for
+    the layers after the input layer, written in red above the circles. ``node_labels``,
+    ``layer_names``: text for the circles and for the columns.
+    """
+    from matplotlib.patches import Circle
+
+    layer_sizes = tuple(int(n) for n in layer_sizes)
+    if len(layer_sizes) < 2 or min(layer_sizes) < 1:
+        raise ValueError(f"draw_network: expected at least two layer sizes of 1 or more, "
+                         f"got {layer_sizes}")
+    if weights is not None and len(weights) != len(layer_sizes) - 1:
+        raise ValueError(f"draw_network: expected {len(layer_sizes) - 1} weight arrays for "
+                         f"layer sizes {layer_sizes}, got {len(weights)}")
+    colours = ["#cfe2f3", "#fce5cd", "#d9ead3"]  # input, hidden, output layers
+
+    def place(layer, i):  # layers 3 apart, units 1 apart and centred on y = 0
+        return 3.0 * layer, (layer_sizes[layer] - 1) / 2 - i
+
+    for layer in range(len(layer_sizes) - 1):
+        n_to = layer_sizes[layer + 1]
+        for i in range(layer_sizes[layer]):
+            for j in range(n_to):
+                (x0, y0), (x1, y1) = place(layer, i), place(layer + 1, j)
+                w = None if weights is None else weights[layer][i, j]
+                ax.plot([x0, x1], [y0, y1], color="grey", zorder=1,
+                        lw=1.0 if w is None else 0.4 + 2.0 * abs(w))
+                if w is not None:
+                    # Near the receiving unit, where the lines into one unit fan out apart;
+                    # staggered by the receiving unit so that neighbouring labels don't touch.
+                    t = 0.78 - 0.12 * (j % 2)
+                    ax.text(x0 + t * (x1 - x0), y0 + t * (y1 - y0), f"{w:g}", fontsize=7,
+                            ha="center", va="center", zorder=2,
+                            bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none"})
+    top = (max(layer_sizes) - 1) / 2
+    for layer, size in enumerate(layer_sizes):
+        for i in range(size):
+            x, y = place(layer, i)
+            kind = 0 if layer == 0 else 2 if layer == len(layer_sizes) - 1 else 1
+            ax.add_patch(Circle((x, y), 0.3, fc=colours[kind], ec="black", zorder=3))
+            if node_labels is not None:
+                ax.text(x, y, node_labels[layer][i], ha="center", va="center", zorder=4)
+            if biases is not None and layer > 0:
+                ax.text(x + 0.42, y + 0.3, f"b={biases[layer - 1][i]:g}", fontsize=7,
+                        color="tab:red", ha="left", va="center", zorder=4,
+                        bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none"})
+        if layer_names is not None:
+            ax.text(3.0 * layer, top + 0.6, layer_names[layer], ha="center", va="bottom")
+    ax.set_xlim(-1.0, 3.0 * (len(layer_sizes) - 1) + 1.2)
+    ax.set_ylim(-top - 0.5, top + 1.5)
+    ax.set_aspect("equal")
+    ax.axis("off")

@@ -1,14 +1,17 @@
-"""Checks for lesson 01, forward propagation: the total input u = xW + b and a 2-layer network.
+"""Checks for lesson 01, forward propagation.
 
-``check_affine(affine)`` tests ``affine(x, W, b)``; ``check_forward(forward)`` tests
-``forward(network, x)`` of a ReLU hidden layer followed by a softmax output layer.
+``check_count_parameters(count_parameters)`` tests ``count_parameters(sizes)``, the number of
+weights and biases of a fully connected network; ``check_init_network(init_network)`` tests
+``init_network(sizes, rng)``, the course's DN06 idea of random initial parameters;
+``check_forward(forward)`` tests ``forward(network, x)`` for a network of any depth: ReLU in
+every hidden layer, softmax at the output.
 """
 
 import functools
 
 import numpy as np
 
-from common import functions, networks
+from common import functions
 from common.grading import Checker, ExerciseFailed, format_value
 
 #: Seed of the random inputs and networks the checks use, so every run checks the same cases.
@@ -23,10 +26,169 @@ COURSE_NETWORK = {
 }
 COURSE_X = np.array([1.0, 2.0])
 
-DOT_ORDER = ("multiply as np.dot(x, W): W has shape (inputs, units), so x comes first, and "
-             "W and b must come from the arguments")
-BROADCAST = ("check the shapes: np.dot(x, W) has shape (H,) for one sample or (N, H) for a batch, "
-             "and b (H,) is added to every row as it is")
+DOT_ORDER = ("multiply as np.dot(z, W): W has shape (inputs, units), so the layer's input comes "
+             "first, and W and b must come from the network argument")
+BROADCAST = ("check the shapes: np.dot(z, W) has shape (H,) for one sample or (N, H) for a "
+             "batch, and b (H,) is added to every row as it is")
+
+
+# ---------------------------------------------------------------------------------------------
+# Exercise 1: count_parameters(sizes)
+
+
+def _count(sizes):
+    weights = sum(a * b for a, b in zip(sizes[:-1], sizes[1:], strict=False))
+    return weights, sum(sizes[1:])
+
+
+def _is_whole(value):
+    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+
+
+def check_count_parameters(count_parameters):
+    """Check ``count_parameters(sizes)`` -> ``(weights, biases)`` on networks of 2 to 6 layers.
+
+    Hints: the input layer counted for biases, sums instead of products, every size multiplied
+    together, the bias counted into the weights, the two numbers swapped, one number returned,
+    floats instead of whole numbers, answers that fit only the P12 network.
+    """
+    c = Checker("count_parameters", count_parameters)
+    cases = [(2, 3, 3, 1), (2, 3, 4), (4, 5, 3), [784, 100, 10], (5, 10, 1), (2, 1),
+             (3, 8, 8, 8, 8, 2)]
+    for sizes in cases:
+        label = f"count_parameters({sizes!r})"
+        got = c.call(sizes, label=label)
+        weights, biases = _count(sizes)
+        if got is None:
+            c.fail(f"{label} returned None: end the function with `return weights, biases`")
+        if not isinstance(got, (tuple, list)) or len(got) != 2:
+            c.fail(f"{label} should return two numbers, (weights, biases), got "
+                   f"{format_value(got)} - e.g. return n_weights, n_biases")
+        c.expect(all(_is_whole(n) for n in got),
+                 f"{label} should return whole numbers (int), got {got!r} - count with "
+                 "integers: sizes[l] * sizes[l + 1] is already an int (np.mean or / make "
+                 "floats)")
+        got = (int(got[0]), int(got[1]))
+        hints = [
+            ((biases, weights), "the two numbers are swapped: return (weights, biases)"),
+            ((weights, sum(sizes)), "the input layer has no biases: only the units of the "
+                                    "later layers add one each, sum(sizes[1:])"),
+            ((weights + biases, biases), "count the biases apart from the weights: the weights "
+                                         "are the lines between layers only"),
+            ((int(np.prod(sizes)), biases), "a weight joins a unit to a unit of the NEXT layer "
+                                            "only: add sizes[l] * sizes[l + 1] over the "
+                                            "neighbouring pairs"),
+            ((sum(a + b for a, b in zip(sizes[:-1], sizes[1:], strict=False)), biases),
+             "two layers of a and b units are joined by a * b lines (every unit to every "
+             "unit), not a + b"),
+            ((sum(a * a for a in sizes[:-1]), biases), "multiply each layer's size by the NEXT "
+                                                       "layer's size, sizes[l] * sizes[l + 1]"),
+            ((18, 7), "that is the answer for P12's network only: compute it from sizes"),
+        ]
+        hint = next((advice for wrong, advice in hints if got == wrong and got != (weights,
+                                                                                      biases)),
+                    None)
+        c.expect(got == (weights, biases),
+                 f"{label} should be ({weights}, {biases}), got {got}"
+                 + (f" - {hint}" if hint else ""))
+    c.done()
+
+
+# ---------------------------------------------------------------------------------------------
+# Exercise 2: init_network(sizes, rng)
+
+
+def _global_random_advice():
+    return ("draw every number from the rng you are given (rng.normal(...)), not from "
+            "np.random.... (NumPy's hidden global generator): then the same seed gives the "
+            "same network")
+
+
+def check_init_network(init_network):
+    """Check ``init_network(sizes, rng)``: keys W1.. and b1.., shapes (inputs, units), float
+    arrays, zero biases, random weights of both signs drawn only from ``rng``.
+
+    Hints: keys numbered from 0, transposed weight shapes, np.ones/np.full (every unit alike:
+    the symmetry problem), rng.random (only positive weights), the global np.random generator
+    (not reproducible), too large a scale.
+    """
+    c = Checker("init_network", init_network)
+
+    def make(sizes, seed):
+        label = f"init_network({sizes!r}, np.random.default_rng({seed}))"
+        before = np.random.get_state()[1].copy()
+        got = c.call(sizes, np.random.default_rng(seed), label=label)
+        c.expect(np.array_equal(before, np.random.get_state()[1]),
+                 f"{label} used np.random's global generator - {_global_random_advice()}")
+        c.expect(isinstance(got, dict), f"{label} should return a dict like {{'W1': ..., "
+                                        f"'b1': ...}}, got {type(got).__name__}")
+        return label, got
+
+    for sizes in [(2, 3, 4), (4, 5, 5, 3), [2, 1]]:
+        label, got = make(sizes, 7)
+        n_layers = len(sizes) - 1
+        wanted = {f"{p}{layer}" for layer in range(1, n_layers + 1) for p in "Wb"}
+        if set(got) != wanted:
+            hint = ""
+            if {"W0", "b0"} & set(got):
+                hint = (" - number the layers from 1, as the course does: W1 and b1 lead "
+                        "from the input layer to the first hidden layer")
+            elif len(got) != len(wanted):
+                hint = (f" - {len(sizes)} layer sizes mean {n_layers} layers of weights: "
+                        "one W and one b for each pair of neighbouring layers")
+            c.fail(f"{label} should have the keys {sorted(wanted)}, got {sorted(got)}{hint}")
+        for layer in range(1, n_layers + 1):
+            inputs, units = sizes[layer - 1], sizes[layer]
+            for key, shape in [(f"W{layer}", (inputs, units)), (f"b{layer}", (units,))]:
+                value = got[key]
+                c.expect(isinstance(value, np.ndarray),
+                         f"{label}[{key!r}] should be a NumPy array, got "
+                         f"{type(value).__name__}")
+                hint = ""
+                if key[0] == "W" and value.shape == (units, inputs):
+                    hint = (" - W has one row per input and one column per unit: shape "
+                            "(sizes[l - 1], sizes[l])")
+                c.expect(value.shape == shape,
+                         f"{label}[{key!r}] should have shape {shape}, got {value.shape}{hint}")
+                c.expect(value.dtype.kind == "f",
+                         f"{label}[{key!r}] should hold decimal numbers (float), got dtype "
+                         f"{value.dtype}")
+            c.expect(not np.any(got[f"b{layer}"]),
+                     f"{label}['b{layer}'] should be all zeros (np.zeros(units)): the random "
+                     "weights already make the units differ")
+
+    # Reproducible with the same seed, different with another, random and of both signs.
+    sizes = (50, 40, 30)
+    label, first = make(sizes, 11)
+    _, again = make(sizes, 11)
+    _, other = make(sizes, 12)
+    c.expect(all(np.array_equal(first[k], again[k]) for k in first),
+             f"{label} gave a different network the second time with the same seed - "
+             f"{_global_random_advice()}")
+    W1 = first["W1"]
+    c.expect(not np.allclose(W1, W1[:, :1]),
+             f"{label}['W1'] has identical columns, so every unit of the layer computes the "
+             "same thing and training would keep them identical (the symmetry problem): draw "
+             "random weights, e.g. rng.normal(0.0, 0.1, size=(inputs, units))")
+    c.expect(not np.array_equal(first["W1"], other["W1"]),
+             f"{label} gave the same weights as with seed 12 - {_global_random_advice()}")
+    weights = np.concatenate([first[k].ravel() for k in first if k[0] == "W"])
+    positive = np.mean(weights > 0)
+    c.expect(0.2 < positive < 0.8,
+             f"{label} gave weights that are almost all "
+             f"{'positive' if positive >= 0.8 else 'negative'}"
+             " - draw numbers of both signs around 0, e.g. rng.normal(0.0, 0.1, size=...) "
+             "(rng.random gives only numbers in [0, 1))")
+    spread = float(np.std(weights))
+    c.expect(spread <= 1.5,
+             f"{label} gave weights with standard deviation {spread:.3g} - keep them small "
+             "(about 0.01 to 1), e.g. rng.normal(0.0, 0.1, size=...), or large totals "
+             "saturate the units")
+    c.done()
+
+
+# ---------------------------------------------------------------------------------------------
+# Exercise 3: forward(network, x), any depth
 
 
 def _shape_of(value):
@@ -55,141 +217,146 @@ def _explain_shape_errors(exercise, func):
             call = f"{name}({', '.join(_shape_of(a) for a in args)})"
             raise ExerciseFailed(f"[{exercise}] {call} raised ValueError: {text} - "
                                  f"{advice}") from None
+        except KeyError as error:
+            raise ExerciseFailed(
+                f"[{exercise}] {name}({', '.join(_shape_of(a) for a in args)}) raised "
+                f"KeyError: {error} - a network of L layers has the keys W1, b1, ..., WL, bL; "
+                "find L from the network, e.g. len(network) // 2") from None
 
     return wrapped
 
 
-def _affine(x, W, b):
-    return np.dot(x, W) + b
+def _layers(network):
+    n_layers = len(network) // 2
+    return [(network[f"W{layer}"], network[f"b{layer}"]) for layer in range(1, n_layers + 1)]
 
 
-def check_affine(affine):
-    """Check ``affine(x, W, b)``, the total input u = xW + b of one layer.
-
-    Tests one sample (x of shape (D,) gives u of shape (H,)) and batches (x of shape (N, D)
-    gives (N, H), a batch of one included), on the course's weights and on seeded random ones
-    with as many inputs as units (where a transposed W would still run) and with different
-    numbers. Hints: transposed weights (np.dot(W, x), x @ W.T), a forgotten bias, a sum over
-    the batch or over everything, a 1-D sample turned into a batch.
-    """
-    c = Checker("affine", affine)
-    c.func = _explain_shape_errors("affine", affine)
-    rng = np.random.default_rng(SEED)
-
-    def common_hints(x, W, b):
-        hints = [(lambda got: got.ndim == 0,
-                  "you returned a single number: keep one total per unit, shape (H,) even when "
-                  "H = 1 (np.dot(x, W) + b does that; np.sum or np.squeeze do not)")]
-        if W.shape[0] == W.shape[1] and x.ndim == 1:
-            hints += [(np.dot(W, x) + b, "these are the transposed weights (np.dot(W, x) or "
-                       "x @ W.T): W has shape (inputs, units), so compute np.dot(x, W) + b"),
-                      (np.dot(W, x), "transposed weights and no bias: compute np.dot(x, W) + b")]
-        hints += [(np.dot(x, W), "you forgot to add the bias b")]
-        if x.ndim == 2:
-            if x.shape[0] == 1:
-                hints += [(lambda got: got.shape != (1, W.shape[1]),
-                           "a batch of one sample is still a batch: keep the shape (1, H)")]
-            hints += [(lambda got: got.shape == (W.shape[1],),
-                       "for a batch x of shape (N, D) return one row per sample, shape (N, H): "
-                       "do not sum or average over the batch")]
-        else:
-            hints += [(lambda got: got.ndim == 2,
-                       "for one sample (1-D x) return a 1-D array of shape (H,): do not turn x "
-                       "into a batch")]
-        return hints
-
-    cases = [
-        # as many inputs as units, so np.dot(W, x) runs and its answer can be recognised
-        (np.array([1.0, 2.0]), np.array([[0.1, 0.3], [0.2, 0.4]]), np.array([0.1, 0.2])),
-        # the course's single unit: W (2, 1), one bias
-        (np.array([2.0, 3.0]), np.array([[0.1], [0.2]]), np.array([0.5])),
-        # the course's hidden layer of the 2-3-4 network
-        (COURSE_X, COURSE_NETWORK["W1"], COURSE_NETWORK["b1"]),
-        # a batch of 4 samples through the same layer
-        (np.array([[1.0, 2.0], [-1.0, 0.5], [0.0, 0.0], [3.0, -2.0]]),
-         COURSE_NETWORK["W1"], COURSE_NETWORK["b1"]),
-        # random layers: one sample, a batch, a batch of one
-        (rng.normal(size=4), rng.normal(size=(4, 6)), rng.normal(size=6)),
-        (rng.normal(size=(5, 3)), rng.normal(size=(3, 2)), rng.normal(size=2)),
-        (rng.normal(size=(1, 3)), rng.normal(size=(3, 4)), rng.normal(size=4)),
-    ]
-    for x, W, b in cases:
-        c.expect_close((x, W, b), _affine(x, W, b), hints=common_hints(x, W, b))
-    c.done()
+def _run(layers, x, hidden=functions.relu, output=functions.softmax, skip_hidden=()):
+    """A forward pass with switchable parts, for the reference and for typical mistakes."""
+    z = x
+    for i, (W, b) in enumerate(layers):
+        u = np.dot(z, W) + b
+        last = i == len(layers) - 1
+        z = output(u) if last else (u if i in skip_hidden else hidden(u))
+    return z
 
 
 def _forward(network, x):
-    return networks.forward(network, x)[2]
+    return _run(_layers(network), x)
 
 
-random_network = networks.random_network
+def _sorted_as_text(network):
+    keys = sorted(k for k in network if k[0] == "W")
+    return [(network[k], network["b" + k[1:]]) for k in keys]
 
 
 def _forward_hints(network, x):
     """Typical wrong outputs of forward(network, x), each with its advice."""
-    W1, b1, W2, b2 = network["W1"], network["b1"], network["W2"], network["b2"]
-    u1 = np.dot(x, W1) + b1
-    z1 = functions.relu(u1)
-    u2 = np.dot(z1, W2) + b2
-    u2_linear = np.dot(u1, W2) + b2
-    rows = x.ndim == 2
-    hints = [
-        (u2, "you returned the total input u2: apply softmax to it to get probabilities"),
-        (functions.softmax(u2_linear), "the hidden layer needs its activation: "
-         "z1 = functions.relu(u1), then u2 = np.dot(z1, W2) + b2"),
-        (functions.softmax(functions.relu(u2)), "do not apply ReLU to the output layer: "
-         "y = functions.softmax(u2)"),
-        (functions.sigmoid(u2), "the output layer of a multi-class network uses softmax, "
-         "not sigmoid, so that the outputs sum to 1"),
-        (functions.relu(u2), "the output layer uses softmax, not ReLU"),
-        (functions.softmax(functions.sigmoid(u1) @ W2 + b2), "the hidden layer uses ReLU here, "
-         "not sigmoid"),
-        (functions.softmax(np.dot(x, W1) @ W2 + b2), "you forgot the bias b1 (and the ReLU)"),
-        (functions.softmax(np.dot(functions.relu(np.dot(x, W1)), W2) + b2),
-         "you forgot the bias b1 of the hidden layer"),
-        (functions.softmax(np.dot(z1, W2)), "you forgot the bias b2 of the output layer"),
-    ]
-    if rows:
-        e = np.exp(u2 - u2.max())
-        hints += [
-            (e / e.sum(), "softmax normalised the whole batch at once: each row (one sample) "
-             "must sum to 1; use functions.softmax or sum with axis=-1, keepdims=True"),
-            (lambda got: got.ndim == 1, "for a batch x of shape (N, D) return one row of "
-             "probabilities per sample, shape (N, K)"),
-            (lambda got: got.ndim == 2 and np.allclose(got.sum(axis=0), 1),
-             "softmax ran down the columns (over the batch): each row (one sample) must sum "
-             "to 1; use functions.softmax or sum with axis=-1, keepdims=True"),
-        ]
+    layers = _layers(network)
+    hints = []
+
+    def add(make, advice):
+        try:
+            with np.errstate(all="ignore"):
+                hints.append((make(), advice))
+        except ValueError:  # the mistake does not even run on these shapes
+            pass
+
+    add(lambda: _run(layers, x, output=lambda u: u),
+        "you returned the last total input u: apply functions.softmax to it to get "
+        "probabilities")
+    add(lambda: _run(layers, x, output=lambda u: functions.softmax(functions.relu(u))),
+        "do not apply ReLU to the output layer: only softmax there")
+    add(lambda: _run(layers, x, output=functions.sigmoid),
+        "the output layer of a multi-class network uses softmax, not sigmoid, so that the "
+        "outputs sum to 1")
+    if len(layers) > 2:
+        add(lambda: _run(layers, x, skip_hidden=range(1, len(layers))),
+            "apply ReLU after EVERY hidden layer, not only the first")
+        add(lambda: _run(layers[:2], x),
+            "use every layer: a network of L layers has W1, b1, ..., WL, bL "
+            "(L = len(network) // 2), not just two")
+    add(lambda: _run(layers, x, hidden=lambda u: u),
+        "the hidden layers need their activation: z = functions.relu(u) after every layer but "
+        "the last")
+    add(lambda: _run(layers, x, hidden=functions.sigmoid),
+        "the hidden layers use ReLU here, not sigmoid")
+    add(lambda: _run([(W, 0 * b) for W, b in layers], x),
+        "you forgot the biases: u = np.dot(z, W) + b in every layer")
+    if len(layers) >= 10:
+        add(lambda: _run(_sorted_as_text(network), x),
+            "the keys sort as text, so 'W10' comes before 'W2': loop over the layer numbers "
+            "l = 1, ..., L and build the keys f'W{l}' and f'b{l}'")
+    if x.ndim == 2:
+        def whole_batch(u):
+            e = np.exp(u - u.max())
+            return e / e.sum()
+
+        def down_columns(u):
+            e = np.exp(u - u.max(axis=0))
+            return e / e.sum(axis=0)
+
+        add(lambda: _run(layers, x, output=whole_batch),
+            "softmax normalised the whole batch at once: each row (one sample) must sum to 1; "
+            "use functions.softmax or sum with axis=-1, keepdims=True")
+        add(lambda: _run(layers, x, output=down_columns),
+            "softmax ran down the columns (over the batch): each row (one sample) must sum "
+            "to 1; use functions.softmax or sum with axis=-1, keepdims=True")
+        hints.append((lambda got: got.ndim == 1, "for a batch x of shape (N, D) return one row "
+                      "of probabilities per sample, shape (N, K)"))
+    else:
+        hints.append((lambda got: got.ndim == 2, "for one sample (1-D x) return a 1-D array of "
+                      "shape (K,): do not turn x into a batch"))
     return hints
 
 
-def check_forward(forward):
-    """Check ``forward(network, x)``: ReLU hidden layer, softmax output, returning y only.
+def _random_network(rng, sizes):
+    """A network of any depth with standard-normal weights, so ReLU cuts something."""
+    network = {}
+    for layer, (a, b) in enumerate(zip(sizes[:-1], sizes[1:], strict=False), start=1):
+        network[f"W{layer}"] = rng.normal(size=(a, b)) / np.sqrt(a)
+        network[f"b{layer}"] = rng.normal(size=b)
+    return network
 
-    Tests the course's 2-3-4 network on x = [1, 2], then seeded random networks (3-5-4, 4-6-3)
-    with weights of both signs, so ReLU matters, on one sample, a batch of 5 and a batch of
-    one. Hints: u2 returned without softmax, a missing ReLU, ReLU or sigmoid in the wrong
-    place, a forgotten bias, softmax over the whole batch or down the columns, the tuple
-    (y, z1) returned, transposed weights or weights read from a global network.
+
+def check_forward(forward):
+    """Check ``forward(network, x)`` for 2 to 11 layers: ReLU hidden layers, softmax output.
+
+    Starts with a random 3-5-4 network unlike any in the notebook (so weights read from
+    global variables are caught), then the course's 2-3-4 network and deeper ones, on one
+    sample, batches and a batch of one, with integer inputs too. Hints: the last total input
+    returned, ReLU or sigmoid in the wrong place, ReLU after the first hidden layer only, no
+    biases, keys sorted as text ('W10' before 'W2'), softmax over the whole batch or down the
+    columns, the tuple (y, z) returned, transposed weights, a missing layer.
     """
     c = Checker("forward", forward)
     c.func = _explain_shape_errors("forward", forward)
     rng = np.random.default_rng(SEED + 1)
 
-    label = f"forward(course 2-3-4 network, x={format_value(COURSE_X)})"
-    got = c.call(COURSE_NETWORK, COURSE_X, label=label)
+    net_354 = _random_network(rng, (3, 5, 4))
+    x = rng.normal(size=3)
+    label = f"forward(random 3-5-4 network, x={format_value(x)})"
+    got = c.call(net_354, x, label=label)
     c.expect(not isinstance(got, tuple),
-             f"{label} returned a tuple: return y only (the output probabilities), not (y, z1)")
+             f"{label} returned a tuple: return the output probabilities y only")
 
-    net_354 = random_network(rng, (3, 5, 4))
-    net_463 = random_network(rng, (4, 6, 3))
     cases = [
+        ("random 3-5-4 network", net_354, x),
         ("course 2-3-4 network", COURSE_NETWORK, COURSE_X),
-        ("course 2-3-4 network", COURSE_NETWORK, np.array([[1.0, 2.0], [-1.0, 0.5]])),
-        ("random 3-5-4 network", net_354, rng.normal(size=3)),
+        ("course 2-3-4 network", COURSE_NETWORK, np.array([[1, 2], [-1, 0], [3, -2]])),
         ("random 3-5-4 network", net_354, rng.normal(size=(5, 3))),
-        ("random 4-6-3 network", net_463, rng.normal(size=(1, 4))),
-        ("random 4-6-3 network", net_463, 3 * rng.normal(size=4)),
+    ]
+    deep = {
+        "random 2-3-3-4 network": _random_network(rng, (2, 3, 3, 4)),
+        "random 4-6-5-4-3 network": _random_network(rng, (4, 6, 5, 4, 3)),
+        "random 11-layer network": _random_network(rng, (3,) + (4,) * 11),
+    }
+    names = list(deep)
+    cases += [
+        (names[0], deep[names[0]], rng.normal(size=2)),
+        (names[0], deep[names[0]], rng.normal(size=(6, 2))),
+        (names[1], deep[names[1]], 2 * rng.normal(size=(1, 4))),
+        (names[2], deep[names[2]], 2 * rng.normal(size=(4, 3))),
     ]
     for name, network, x in cases:
         label = f"forward({name}, x={format_value(x)})"
