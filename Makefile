@@ -1,50 +1,77 @@
-# Two commands on a fresh machine with Python 3.10+ and make:
-#   make lab    - set up .venv if needed and open JupyterLab on the lessons
-#   make test   - set up .venv if needed and run the whole test suite
+# Learners:  make lab      - first time: set up .venv (runtime only), then JupyterLab on workspace/
+#            make grade    - grade the exercises in workspace/
+# Authors:   make test     - also installs the test tools, then runs the whole test suite
 
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed
-NB     ?= notebooks
+# The course itself, then the test tools on top (pytest, nbval, Playwright, ...).
+RUNTIME := $(VENV)/.runtime-installed
+TESTS   := $(VENV)/.tests-installed
+# setuptools prints a warnings box for every editable install of a flat-layout project.
+PIP := PYTHONWARNINGS="ignore:Editable installation" $(BIN)/python -m pip \
+       --disable-pip-version-check
 
 NBVAL_OPTS := --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg \
               --nbval-kernel-startup-timeout 120 --nbval-cell-timeout 120
 
-.PHONY: lab test lint execute benchmark learner grade clean
+.PHONY: lab lab-reference grade solution workspace test lint execute benchmark learner clean
 
-$(STAMP): pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
-	touch $(STAMP)
+$(RUNTIME): pyproject.toml
+	@test -x $(BIN)/python || { echo "Creating $(VENV) with $(PYTHON) ..."; $(PYTHON) -m venv $(VENV); }
+	@$(BIN)/python tools/venv_ready.py || { \
+	  echo "Installing the course (NumPy, matplotlib, JupyterLab, ipywidgets) into $(VENV)."; \
+	  echo "This takes a minute or two, once."; \
+	  $(PIP) install --progress-bar on -e . ; }
+	@touch $@
 
-# Jupyter refuses to run as root unless told; containers often run as root.
-ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
+$(TESTS): $(RUNTIME)
+	@$(BIN)/python tools/venv_ready.py test || { \
+	  echo "Installing the test tools (pytest, nbval, hypothesis, ruff, Playwright) into $(VENV)."; \
+	  $(PIP) install --progress-bar on -e '.[test]' ; }
+	@touch $@
 
-lab: $(STAMP)
-	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=notebooks $(ROOT_FLAG)
+# Your own copy of the lessons, in workspace/: created on first use, never overwritten.
+lab: $(RUNTIME)
+	@$(BIN)/python -m common.classroom lab
 
-lint: $(STAMP)
+# For instructors and authors: the reference edition in notebooks/, every solution filled in.
+lab-reference: $(RUNTIME)
+	@$(BIN)/python -m common.classroom lab --reference
+
+# Bring workspace/ up to date (new lessons copied in) without starting JupyterLab.
+workspace: $(RUNTIME)
+	@$(BIN)/python -m common.classroom workspace
+
+# Grade workspace/, or NB=a/folder or NB=one.ipynb. A failed grade exits non-zero; make would
+# then add "make: *** [Makefile: grade] Error 1" under the table, so the recipe ends make itself
+# quietly (SIGPIPE: no message from make or the shell) and the exit status stays non-zero.
+grade: $(RUNTIME)
+	@$(BIN)/python -m common.classroom grade $(NB); status=$$?; \
+	  if [ $$status -eq 1 ]; then kill -PIPE $$PPID; fi; exit $$status
+
+# Stuck? Show the reference solution of one exercise: make solution EX=softmax
+solution: $(RUNTIME)
+	@$(BIN)/python -m common.classroom solution $(EX)
+
+lint: $(TESTS)
 	$(BIN)/ruff check common tests tools benchmarks notebooks conftest.py
 
 test: lint
 	$(BIN)/pytest -n 2 --dist loadscope --nbval $(NBVAL_OPTS) tests notebooks
 
 # Refresh the stored outputs of every notebook (or NB=path/to/one.ipynb).
-execute: $(STAMP)
+execute: $(RUNTIME)
 	$(BIN)/python tools/execute_notebooks.py $(filter %.ipynb,$(NB))
 
-# The learner edition: solutions replaced by `raise NotImplementedError`, outputs cleared.
-learner: $(STAMP)
+# The learner edition for a class repository: build/learner/, solutions replaced by
+# `raise NotImplementedError`, outputs cleared, checks.json beside the notebooks.
+learner: $(RUNTIME)
 	$(BIN)/python -m common.classroom learner build/learner
 
-# Grade a learner's notebooks: make grade NB=build/learner (a folder or one notebook).
-grade: $(STAMP)
-	$(BIN)/python -m common.classroom grade $(NB)
-
-benchmark: $(STAMP)
+benchmark: $(RUNTIME)
 	$(BIN)/python benchmarks/run.py
 
+# build/ only: workspace/ holds the learner's work and is never removed by make.
 clean:
 	rm -rf build

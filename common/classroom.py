@@ -1,7 +1,10 @@
-"""Release a learner edition of the lessons and grade a learner's notebooks.
+"""Release the learner edition of the lessons, keep the learner's workspace, grade, reveal.
 
-    python -m common.classroom learner [OUT]     # default OUT: build/learner
-    python -m common.classroom grade NB          # a notebook or a folder of notebooks
+    python -m common.classroom lab [--reference]  # JupyterLab on workspace/ (or on notebooks/)
+    python -m common.classroom workspace          # create or update workspace/ only
+    python -m common.classroom grade [NB]         # default: workspace/; or a folder, a notebook
+    python -m common.classroom solution NAME      # show the reference solution of one exercise
+    python -m common.classroom learner [OUT]      # the learner edition (default: build/learner)
 
 Cell roles are cell tags: ``exercise`` cells hold the reference solution between
 ``### BEGIN SOLUTION`` and ``### END SOLUTION``; ``check`` cells call a check from
@@ -9,10 +12,9 @@ Cell roles are cell tags: ``exercise`` cells hold the reference solution between
 
 The learner edition replaces every solution region with ``raise NotImplementedError``, clears
 the outputs, tags check cells ``raises-exception`` (so Run All goes on past an unfinished
-exercise) and writes ``checks.json``: the id, sha256 and ✔ line of every check cell, which
-``grade`` compares against to detect tampering and to judge the check's output. ``grade`` then
-runs a scratch copy with ``pytest --nbval-lax`` (check cells compared, Let's-try cells skipped,
-a timeout per cell), prints a score table and exits 1 if any exercise fails.
+exercise) and writes ``checks.json``: the id, sha256, ✔ line and exercise name of every check
+cell, which the grader (``common.grader``) compares against to detect tampering and to judge
+the check's output. The learner's own copy lives in ``workspace/`` (``common.workspace``).
 """
 
 import copy
@@ -112,9 +114,14 @@ def printed(cell):
     return "".join(o.get("text", "") for o in cell.get("outputs", []) if o.output_type == "stream")
 
 
-def release(out=ROOT / "build" / "learner", reference=REFERENCE):
+def release(out=ROOT / "build" / "learner", reference=REFERENCE, force=False):
     out = Path(out)
     if out.exists():
+        edited = edited_since_release(out)
+        if edited and not force:
+            raise SystemExit(f"classroom: {out} holds notebooks changed since it was released "
+                             f"({', '.join(edited)}); releasing again would delete that work. "
+                             "Move them away first, or pass --force.")
         shutil.rmtree(out)
     out.mkdir(parents=True)
     manifest = {}
@@ -126,14 +133,74 @@ def release(out=ROOT / "build" / "learner", reference=REFERENCE):
     print(f"learner edition: {len(manifest)} notebooks written to {out}")
 
 
-def main(args):
-    if args[:1] == ["learner"] and len(args) <= 2:
-        release(*args[1:])
-        return 0
-    if args[:1] == ["grade"] and len(args) == 2:
-        from common.grader import grade  # grading needs more than the release does
+def edited_since_release(folder):
+    """The notebooks in a released folder saved after its checks.json was written."""
+    manifest = Path(folder) / MANIFEST
+    released_at = manifest.stat().st_mtime if manifest.is_file() else 0
+    return [path.name for path in sorted(Path(folder).glob("*.ipynb"))
+            if path.stat().st_mtime > released_at]
 
-        return grade(args[1])
+
+# ---------------------------------------------------------------------------------------------
+# Looking at one solution on purpose
+
+
+def solution(name, reference=None):
+    """The reference solution of exercise ``name``: the exercise cell as the reference has it."""
+    found = []
+    for path in notebooks_in(reference or REFERENCE):
+        for cell in nbformat.read(path, as_version=4).cells:
+            if "exercise" in tags(cell) and re.search(rf"^def {re.escape(name)}\(", cell.source,
+                                                      re.MULTILINE):
+                found.append((path.name, cell.source))
+    return found
+
+
+def show_solution(name):
+    if not name:
+        raise SystemExit("classroom: say which exercise, e.g. make solution EX=softmax")
+    if not REFERENCE.is_dir():
+        raise SystemExit("classroom: this copy of the course has no reference solutions; "
+                         "ask your instructor")
+    found = solution(name)
+    if not found:
+        names = sorted({match for path in notebooks_in(REFERENCE)
+                        for cell in nbformat.read(path, as_version=4).cells
+                        if "exercise" in tags(cell)
+                        for match in re.findall(r"^def (\w+)\(", cell.source, re.MULTILINE)})
+        raise SystemExit(f"classroom: no exercise named {name!r}; the exercises are: "
+                         + ", ".join(names))
+    for notebook, source in found:
+        print(f"The reference solution of {name} ({notebook}), between the SOLUTION lines.\n"
+              "Read it, close it, then write your own version from memory:\n")
+        print(source.rstrip())
+        print()
+    return 0
+
+
+def main(args):
+    command, rest = (args[0], args[1:]) if args else ("", [])
+    if command == "learner" and len([a for a in rest if a != "--force"]) <= 1:
+        release(*[a for a in rest if a != "--force"], force="--force" in rest)
+        return 0
+    if command == "grade" and len(rest) <= 1:
+        from common.grader import grade  # grading needs more than the release does
+        from common.workspace import WORKSPACE
+
+        if not rest and not WORKSPACE.is_dir():
+            raise SystemExit("classroom: there is no workspace/ yet; make lab creates it")
+        return grade(rest[0] if rest else WORKSPACE)
+    if command == "lab" and rest in ([], ["--reference"]):
+        from common.workspace import lab
+
+        lab(reference=bool(rest))
+    if command == "workspace" and not rest:
+        from common.workspace import update_workspace
+
+        update_workspace()
+        return 0
+    if command == "solution" and len(rest) <= 1:
+        return show_solution(rest[0] if rest else "")
     print(__doc__)
     return 2
 

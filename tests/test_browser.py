@@ -1,13 +1,18 @@
-"""End to end: every lesson runs in a real JupyterLab, driven by headless Chromium.
+"""End to end: every lesson runs in a real JupyterLab, driven by headless Chromium; so does the
+learner's path (a fresh workspace, one exercise solved in the browser, make lab again, grading).
 
 For each notebook in notebooks/ the test opens it in JupyterLab, runs all cells, and checks what a
 learner would see: no exceptions, every plot drawn as an image, and every widget responding when
-its slider or dropdown moves. It saves a screenshot of each notebook to screenshots/<name>.png.
+its slider or dropdown moves. When a notebook fails, a screenshot of the first cell in trouble
+goes to screenshots/<name>.png.
 
-One JupyterLab server and one browser serve each pytest-xdist worker: the notebooks are split
+Each pytest-xdist worker has one JupyterLab server and one browser page, loaded once: the
+notebooks are opened, run and closed one after another in that page. The notebooks are split
 into two test classes, which --dist loadscope runs on two workers at once. The server runs on a
-temporary copy of notebooks/, so running cells never changes the committed notebooks, with its
-own Jupyter config directory that turns off JupyterLab's news and update pop-ups. The browser
+temporary copy of notebooks/, so running cells never changes the committed notebooks. It is
+started the way `make lab` starts it (common.workspace.lab_command, with the course's Jupyter
+settings: no news, no update check), with its own Jupyter config directory for the test's
+settings (every cell attached to the page, so cells out of view can be checked). The browser
 may only talk to 127.0.0.1.
 
 Needs Debian's Chromium (`sudo apt-get install chromium`); Playwright never downloads a browser.
@@ -16,6 +21,7 @@ Without Chromium the test is skipped, except under CI=true, where that is a fail
 
 import json
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -28,9 +34,13 @@ import urllib.request
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import nbformat
 import pytest
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import sync_playwright
+
+from common import classroom
+from common.workspace import lab_command, update_workspace
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK_DIR = ROOT / "notebooks"
@@ -38,13 +48,15 @@ SCREENSHOT_DIR = ROOT / "screenshots"
 # The lessons a learner sees: JupyterLab hides (and will not open) files whose name starts with "."
 NOTEBOOKS = sorted(path.name for path in NOTEBOOK_DIR.glob("*.ipynb")
                    if not path.name.startswith("."))
+# The learner's path runs on a workspace of the first two lessons: one exercise solved, the
+# others "not done yet".
+LEARNER_LESSONS = NOTEBOOKS[:2]
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
 LOOPBACK = {"127.0.0.1", "localhost"}
 VIEWPORT = {"width": 1280, "height": 900}
-MAX_SCREENSHOT_HEIGHT = 32000  # pixels; a longer notebook is photographed cut short
 
 SERVER_START_TIMEOUT = 90  # seconds
 LOAD_TIMEOUT = 60_000  # milliseconds, for Playwright
@@ -52,16 +64,13 @@ RUN_TIMEOUT = 120_000
 WIDGET_TIMEOUT = 15_000
 SLIDER_KEY_PRESSES = 5
 
-# JupyterLab settings for the test: no news or update pop-ups, no kernel dialog, and every cell
-# attached to the page so that cells out of view can be checked and photographed whole.
+# The test's own JupyterLab settings, on top of the course's (jupyter_config/, as make lab uses):
+# no kernel dialog, and every cell attached to the page so that cells out of view can be checked.
 DISABLED_LAB_EXTENSIONS = {
-    "@jupyterlab/apputils-extension:announcements": True,
     # jupytext is an authoring tool in some developers' environments, not a course dependency.
     "jupyterlab-jupytext": True,
 }
 LAB_USER_SETTINGS = {
-    "@jupyterlab/apputils-extension/notification": {"fetchNews": "false",
-                                                    "checkForUpdates": False},
     "@jupyterlab/notebook-extension/tracker": {"autoStartDefaultKernel": True,
                                                "windowingMode": "none", "scrollPastEnd": False},
 }
@@ -169,22 +178,46 @@ WIDGET_RESULT_JS = """(root) => Array.from(root.querySelectorAll('.widget-output
     out.innerText + Array.from(out.querySelectorAll('img')).map(img => img.src).join('|')
 ).join('\\n---\\n')"""
 
-NOTEBOOK_SCROLLER_JS = """(() => {
-    const notebook = window.jupyterapp.shell.currentWidget.content.node;
-    return notebook.querySelector('.jp-WindowedPanel-outer') || notebook;
-})()"""
-# The window height that shows the whole notebook: JupyterLab's bars plus the cells' height.
-SCREENSHOT_HEIGHT_JS = f"""() => {{
-    window.jupyterapp.shell.collapseLeft();
-    window.jupyterapp.shell.collapseRight();
-    const scroller = {NOTEBOOK_SCROLLER_JS};
-    const box = scroller.getBoundingClientRect();
+# Open a notebook in the page that is already loaded; close it again and stop its kernel.
+OPEN_JS = """async (path) => {
+    const panel = await window.jupyterapp.commands.execute('docmanager:open', {path});
+    window.jupyterapp.shell.activateById(panel.id);
+}"""
+CLOSE_ALL_JS = """async () => {
+    for (const widget of Array.from(window.jupyterapp.shell.widgets('main'))) {
+        if (widget.sessionContext) {
+            await widget.sessionContext.shutdown().catch(() => {});
+        }
+        widget.dispose();
+    }
+}"""
+# Whether the open notebook counts as modified once its kernel has told JupyterLab who it is.
+DIRTY_AFTER_KERNEL_INFO_JS = """async () => {
+    const panel = window.jupyterapp.shell.currentWidget;
+    await panel.sessionContext.ready;
+    await panel.sessionContext.session.kernel.info;
+    await new Promise(resolve => setTimeout(resolve, 500));
+    return panel.model.dirty;
+}"""
+# Type a new source into one cell (found by its id) as the editor would, through its model.
+SET_SOURCE_JS = """([cellId, source]) => {
     const cells = window.jupyterapp.shell.currentWidget.content.widgets;
-    const last = cells[cells.length - 1].node.getBoundingClientRect();
-    const content = last.bottom - box.top + scroller.scrollTop + 40;
-    return Math.ceil(window.innerHeight - box.height + content);
-}}"""
-SCROLL_TO_TOP_JS = f"() => {{ {NOTEBOOK_SCROLLER_JS}.scrollTop = 0; }}"
+    const cell = cells.find(cell => cell.model.id === cellId);
+    cell.model.sharedModel.setSource(source);
+}"""
+OUTPUT_TEXT_JS = """(cellId) => window.jupyterapp.shell.currentWidget.content.widgets
+    .find(cell => cell.model.id === cellId).outputArea.node.innerText"""
+SAVE_JS = """async () => {
+    const panel = window.jupyterapp.shell.currentWidget;
+    await panel.context.save();
+    return panel.model.dirty;
+}"""
+SCROLL_TO_CELL_JS = """(index) => {
+    const panel = window.jupyterapp.shell.currentWidget;
+    window.jupyterapp.shell.collapseLeft();
+    const code = panel.content.widgets.filter(cell => cell.model.type === 'code');
+    (code[index] || panel.content.widgets[0]).node.scrollIntoView();
+}"""
 
 
 def _on_ci():
@@ -265,26 +298,24 @@ def browser(chromium):
 
 @pytest.fixture(scope="module")
 def lab_server(chromium, tmp_path_factory):
-    """A JupyterLab server on 127.0.0.1 serving a copy of notebooks/; yields url, token, root."""
+    """A JupyterLab server on 127.0.0.1 whose root holds a copy of notebooks/ (and, for the
+    learner's path, a workspace); yields url, token, root."""
     tmp = tmp_path_factory.mktemp("jupyterlab")
-    root = tmp / "notebooks"
-    shutil.copytree(NOTEBOOK_DIR, root,
+    root = tmp / "root"
+    shutil.copytree(NOTEBOOK_DIR, root / "notebooks",
                     ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
     config_dir, runtime_dir = tmp / "config", tmp / "runtime"
     _write_jupyter_config(config_dir)
-    env = dict(os.environ, JUPYTER_CONFIG_DIR=str(config_dir),
-               JUPYTER_RUNTIME_DIR=str(runtime_dir), IPYTHONDIR=str(tmp / "ipython"),
-               PYTHONDONTWRITEBYTECODE="1")
+    token = secrets.token_hex(24)
+    port = _free_port()
+    command, env = lab_command(root, port=port, extra=[
+        "--no-browser", f"--IdentityProvider.token={token}",
+        "--LabApp.expose_app_in_browser=True"])
+    env.update(JUPYTER_CONFIG_DIR=str(config_dir), JUPYTER_RUNTIME_DIR=str(runtime_dir),
+               IPYTHONDIR=str(tmp / "ipython"), PYTHONDONTWRITEBYTECODE="1")
     for name in ("JUPYTER_TOKEN", "MPLBACKEND"):  # a developer's settings must not leak in
         env.pop(name, None)
-    token = secrets.token_hex(24)
     log_path = tmp / "server.log"
-    port = _free_port()
-    command = [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--allow-root",
-               "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}",
-               "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
-               f"--ServerApp.root_dir={root}", "--LabApp.expose_app_in_browser=True",
-               "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
     with open(log_path, "wb") as log:
         process = subprocess.Popen(command, env=env, cwd=tmp, stdin=subprocess.DEVNULL,
                                    stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
@@ -302,39 +333,62 @@ def lab_server(chromium, tmp_path_factory):
                 if time.monotonic() > deadline:
                     pytest.fail(f"JupyterLab did not answer within {SERVER_START_TIMEOUT} s:\n"
                                 + log_path.read_text()[-3000:])
-                time.sleep(0.2)
+                time.sleep(0.1)
         yield server
     finally:
         _stop_server(process, runtime_dir)
 
 
-@pytest.fixture
-def page(browser, lab_server):
-    """A fresh browser context that can reach only the loopback address."""
+def _loopback_only_context(browser):
+    """A browser context that can reach only the loopback address; it lists what it blocked."""
     context = browser.new_context(viewport=VIEWPORT)
-    blocked = []
+    context.e2e_blocked = []
 
     def is_remote(url):
         parts = urlsplit(url)
         return parts.scheme not in ("data", "blob", "about") and parts.hostname not in LOOPBACK
 
     def block(route):
-        blocked.append(route.request.url)
+        context.e2e_blocked.append(route.request.url)
         route.abort()
 
     context.route(is_remote, block)
-    context.route_web_socket(is_remote, lambda ws: (blocked.append(ws.url), ws.close()))
+    context.route_web_socket(is_remote,
+                             lambda ws: (context.e2e_blocked.append(ws.url), ws.close()))
+    return context
+
+
+@pytest.fixture(scope="module")
+def lab_page(browser, lab_server):
+    """One page with JupyterLab loaded, for every notebook of this worker, one after another."""
+    context = _loopback_only_context(browser)
     page = context.new_page()
-    page.e2e_blocked = blocked
     page.e2e_page_errors = []
     page.on("pageerror", lambda error: page.e2e_page_errors.append(str(error)))
+    page.goto(f"{lab_server['url']}/lab?token={lab_server['token']}&reset")
+    page.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell",
+                           timeout=LOAD_TIMEOUT)
+    page.evaluate("() => window.jupyterapp.restored")
     try:
         yield page
     finally:
-        if blocked:
-            print("blocked requests to other hosts:", *sorted(set(blocked)), sep="\n  ")
+        if context.e2e_blocked:
+            print("blocked requests to other hosts:", *sorted(set(context.e2e_blocked)),
+                  sep="\n  ")
         context.close()
-        for session in _api(lab_server, "GET", "/api/sessions"):  # stop this test's kernel
+
+
+@pytest.fixture
+def page(lab_page, lab_server):
+    """The worker's page, with no notebook open and no kernel running after each test."""
+    try:
+        yield lab_page
+    finally:
+        try:
+            lab_page.evaluate(CLOSE_ALL_JS)
+        except PlaywrightError:
+            pass
+        for session in _api(lab_server, "GET", "/api/sessions"):  # a kernel left behind
             _api(lab_server, "DELETE", f"/api/sessions/{session['id']}")
 
 
@@ -479,50 +533,94 @@ def _check_widgets(page, cells):
     return problems
 
 
-def _screenshot(page, name):
-    """Photograph the whole notebook: make the window as tall as the notebook, then shoot."""
+def _screenshot(page, name, cells=()):
+    """Photograph the first code cell in trouble (or the top of the notebook): the viewport only."""
     SCREENSHOT_DIR.mkdir(exist_ok=True)
-    path = SCREENSHOT_DIR / f"{Path(name).stem}.png"
-    height = VIEWPORT["height"]
+    code = [cell for cell in cells if cell["type"] == "code"]
+    trouble = next((i for i, cell in enumerate(code)
+                    if cell["executionCount"] is None or "*" in cell["prompt"]
+                    or any(out["type"] == "error" for out in cell["outputs"])), 0)
     try:
-        for _ in range(3):  # the cells' layout changes with the window: measure until it fits
-            wanted = min(max(page.evaluate(SCREENSHOT_HEIGHT_JS), VIEWPORT["height"]),
-                         MAX_SCREENSHOT_HEIGHT)
-            if abs(wanted - height) < 10:
-                break
-            height = wanted
-            page.set_viewport_size({"width": VIEWPORT["width"], "height": height})
-            page.wait_for_timeout(300)
-        page.evaluate(SCROLL_TO_TOP_JS)
-    except PlaywrightError:  # JupyterLab did not load: photograph whatever is there
+        page.evaluate(SCROLL_TO_CELL_JS, trouble)
+    except PlaywrightError:  # JupyterLab did not get that far: photograph whatever is there
         pass
-    page.screenshot(path=str(path), full_page=True)
-    page.set_viewport_size(VIEWPORT)
+    page.screenshot(path=str(SCREENSHOT_DIR / f"{Path(name).stem}.png"))
+
+
+def _open(page, path):
+    page.evaluate(OPEN_JS, path)
+    page.wait_for_function(NOTEBOOK_READY_JS, arg=path, timeout=LOAD_TIMEOUT)
+
+
+def _run_all(page):
+    page.evaluate(RUN_ALL_JS, LOAD_TIMEOUT)
+    _wait_idle(page, "Run All Cells")
 
 
 def _run_notebook(page, lab_server, name):
-    """Open, run, check and photograph one notebook."""
-    stored_cells = _stored_code_cells(lab_server["root"] / name)  # the copy the server runs
-    url = f"{lab_server['url']}/lab/tree/{name}?token={lab_server['token']}&reset"
+    """Open, run and check one notebook; photograph it if it fails."""
+    stored_cells = _stored_code_cells(lab_server["root"] / "notebooks" / name)
+    known_page_errors = len(page.e2e_page_errors)
+    cells, problems = [], []
     try:
-        page.goto(url)
-        page.wait_for_function(NOTEBOOK_READY_JS, arg=name, timeout=LOAD_TIMEOUT)
-        page.evaluate(RUN_ALL_JS, LOAD_TIMEOUT)
-        _wait_idle(page, "Run All Cells")
+        _open(page, f"notebooks/{name}")
+        _run_all(page)
         cells = page.evaluate(CELLS_JS)
         problems = _check_outputs(cells, stored_cells, page.evaluate("() => window.e2eErrors"))
         problems += _check_widgets(page, cells)
         problems += [f"a pop-up covers the notebook: {text[:200]!r}"
                      for text in page.locator(POPUPS).all_inner_texts()]
+        problems += [f"JavaScript error in the page: {error}"
+                     for error in page.e2e_page_errors[known_page_errors:]]
     finally:
-        _screenshot(page, name)
-    if page.e2e_page_errors:
-        problems += [f"JavaScript error in the page: {error}" for error in page.e2e_page_errors]
+        if problems or sys.exc_info()[0] is not None:
+            _screenshot(page, name, cells)
     assert not problems, f"{name} in JupyterLab:\n" + "\n".join(f"- {p}" for p in problems)
 
 
+def _learner_path(page, lab_server, grade, tmp_path):
+    """A fresh workspace; one exercise solved in the browser; make lab again; grade."""
+    reference = tmp_path / "reference"
+    reference.mkdir()
+    for name in LEARNER_LESSONS:
+        shutil.copy(NOTEBOOK_DIR / name, reference / name)
+    workspace = lab_server["root"] / "workspace"
+    update_workspace(workspace, reference=reference, quiet=True)  # what make lab does first
+
+    # The first exercise of the course, solved with its reference solution.
+    lesson = next(name for name in LEARNER_LESSONS
+                  if any("exercise" in classroom.tags(cell) for cell in
+                         nbformat.read(reference / name, as_version=4).cells))
+    cells = nbformat.read(reference / lesson, as_version=4).cells
+    exercise = next(cell for cell in cells if "exercise" in classroom.tags(cell))
+    check = next(cell for cell in cells[cells.index(exercise):] if "check" in classroom.tags(cell))
+    solved = "\n".join(line for line in exercise.source.splitlines()
+                       if line.strip() not in (classroom.BEGIN, classroom.END))
+
+    _open(page, f"workspace/{lesson}")
+    assert not page.evaluate(DIRTY_AFTER_KERNEL_INFO_JS), \
+        f"opening workspace/{lesson} marked it modified before anything was edited"
+    page.evaluate(SET_SOURCE_JS, [exercise.id, solved])
+    _run_all(page)
+    shown = page.evaluate(OUTPUT_TEXT_JS, check.id)
+    assert shown.startswith("✔ "), f"the check of the solved exercise shows {shown[:300]!r}"
+    assert not page.evaluate(SAVE_JS), "the notebook is still modified after saving"
+    assert not page.locator(POPUPS).count(), page.locator(POPUPS).all_inner_texts()
+
+    update_workspace(workspace, reference=reference, quiet=True)  # make lab again
+    kept = nbformat.read(workspace / lesson, as_version=4)
+    assert next(c for c in kept.cells if c.id == exercise.id).source == solved, "work lost"
+
+    code, out, table = grade(workspace)
+    rows = [row for name in LEARNER_LESSONS for row in table.get(name, [])]
+    assert code == 1 and rows, out
+    assert rows[0].startswith("PASS"), out
+    assert all(re.fullmatch(r"FAIL  \w+ +\[\w+\] not done yet: .*", row) for row in rows[1:]), out
+    assert len(rows) >= 2, out
+
+
 # xdist's --dist loadscope sends each class to one worker, so the two halves run in parallel,
-# each with its own server and browser (the fixtures are module-scoped, per worker).
+# each with its own server and browser page (the fixtures are module-scoped, per worker).
 class TestFirstHalf:
     @pytest.mark.parametrize("name", NOTEBOOKS[::2])
     def test_notebook_runs_in_jupyterlab(self, page, lab_server, name):
@@ -534,8 +632,15 @@ class TestSecondHalf:
     def test_notebook_runs_in_jupyterlab(self, page, lab_server, name):
         _run_notebook(page, lab_server, name)
 
-    def test_browser_reaches_only_the_loopback_address(self, page, lab_server):
-        _check_loopback_only(page, lab_server)
+    def test_learner_path_workspace_solve_keep_grade(self, page, lab_server, grade, tmp_path):
+        _learner_path(page, lab_server, grade, tmp_path)
+
+    def test_browser_reaches_only_the_loopback_address(self, browser, lab_server):
+        context = _loopback_only_context(browser)
+        try:
+            _check_loopback_only(context.new_page(), lab_server)
+        finally:
+            context.close()
 
 
 def _check_loopback_only(page, lab_server):
@@ -552,4 +657,4 @@ def _check_loopback_only(page, lab_server):
                 await fetched(local)];
     }""", f"{lab_server['url']}/api/status?token={lab_server['token']}")
     assert outcomes == ["blocked", "blocked", "loaded"]
-    assert set(page.e2e_blocked) == {"https://jupyter.org/", "wss://jupyter.org/"}
+    assert set(page.context.e2e_blocked) == {"https://jupyter.org/", "wss://jupyter.org/"}
