@@ -19,10 +19,13 @@ the check's output. The learner's own copy lives in ``workspace/`` (``common.wor
 
 import copy
 import hashlib
+import html
+import io
 import json
 import re
 import shutil
 import sys
+import tokenize
 from pathlib import Path
 
 import nbformat
@@ -107,6 +110,56 @@ def exercise_name(check_cell, exercise_source):
     defined = exercise_source and re.search(r"^def (\w+)\(", exercise_source, re.MULTILINE)
     called = re.search(r"^\s*check_(\w+)\(", check_cell.source, re.MULTILINE)
     return defined.group(1) if defined else called.group(1) if called else check_cell.id
+
+
+def solution_lines(source):
+    """The lines of a cell's solution regions, comments removed."""
+    lines = source.splitlines()
+    try:  # comments by the tokenizer, so that a '#' inside a string stays
+        tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
+        for token in reversed([t for t in tokens if t.type == tokenize.COMMENT]):
+            row, col = token.start
+            lines[row - 1] = lines[row - 1][:col]
+    except (tokenize.TokenError, SyntaxError):
+        lines = [line.split("#", 1)[0] for line in lines]
+    inside, found = False, []
+    for original, line in zip(source.splitlines(), lines, strict=True):
+        if original.strip() in (BEGIN, END):
+            inside = original.strip() == BEGIN
+        elif inside:
+            found.append(line)
+    return found
+
+
+def squeezed(text):
+    return re.sub(r"\s+", "", html.unescape(text))
+
+
+LEAK_MIN_CHARS = 15
+
+
+def solution_leaks(nb, name):
+    """Where the learner edition shows a line of a solution outside its solution region.
+
+    A line counts when it has ``LEAK_MIN_CHARS`` or more characters besides whitespace and
+    comments; it leaks when it appears, whitespace ignored, in any cell of the learner edition
+    (code or markdown, folded answers included). Returns ``[(exercise, line, cell number)]``.
+    """
+    learner, _ = learner_edition(nb, name)
+    shown = [squeezed(cell.source) for cell in learner.cells]
+    leaks = []
+    for cell in nb.cells:
+        if "exercise" not in tags(cell):
+            continue
+        defined = re.search(r"^def (\w+)\(", cell.source, re.MULTILINE)
+        exercise = defined.group(1) if defined else cell.id
+        for line in solution_lines(cell.source):
+            line = squeezed(line)
+            if len(line) < LEAK_MIN_CHARS:
+                continue
+            leaks += [(exercise, line, number) for number, text in enumerate(shown, start=1)
+                      if line in text]
+    return leaks
 
 
 def printed(cell):
