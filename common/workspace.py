@@ -44,9 +44,14 @@ def update_workspace(folder=WORKSPACE, reference=REFERENCE, quiet=False):
     manifest_path = folder / MANIFEST
     manifest = json.loads(manifest_path.read_text()) if manifest_path.is_file() else {}
     language_info = kernel_language_info()
+    # A class repository ships the learner edition with its checks.json; the course, the reference.
+    shipped = Path(reference) / MANIFEST
+    shipped = json.loads(shipped.read_text()) if shipped.is_file() else None
     added, changed = [], []
     for path in notebooks_in(reference):
         nb, checks = learner_edition(nbformat.read(path, as_version=4), path.name)
+        if shipped is not None:
+            checks = shipped.get(path.name, {})
         target = folder / path.name
         if target.exists():
             entry = kept_entry(nbformat.read(target, as_version=4), manifest.get(path.name, {}),

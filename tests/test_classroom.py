@@ -110,3 +110,18 @@ def test_grade_without_a_workspace_says_how_to_make_one(tmp_path, monkeypatch):
     monkeypatch.setattr(workspace, "WORKSPACE", tmp_path / "workspace")
     with pytest.raises(SystemExit, match="no workspace/ yet; make lab creates it"):
         classroom.main(["grade"])
+
+
+def test_a_class_repository_ships_the_learner_edition(released, tmp_path, capsys, monkeypatch):
+    """notebooks/ holds the learner edition and its checks.json: the workspace is made from it,
+    and no solution can be shown."""
+    _, learner = released
+    folder = tmp_path / "workspace"
+    workspace.update_workspace(folder, reference=learner, quiet=True)
+    assert (json.loads((folder / "checks.json").read_text())
+            == json.loads((learner / "checks.json").read_text()))
+    assert (nbformat.read(folder / "lesson.ipynb", as_version=4).cells[2].source
+            == nbformat.read(learner / "lesson.ipynb", as_version=4).cells[2].source)
+    monkeypatch.setattr(classroom, "REFERENCE", learner)
+    with pytest.raises(SystemExit, match="no reference solutions; ask your instructor"):
+        classroom.main(["solution", "double"])
