@@ -139,7 +139,7 @@ def regression_int_bias(network, x, d, u1, z1, y):
 # name: (wrong backward_regression, a piece of the message its failure must show)
 WRONG_REGRESSIONS = {
     "delta over N only (lesson 04's one-output formula)": (
-        regression_with(lambda y, d: (y - d) / len(y)), "N * K = y.size of them"),
+        regression_with(lambda y, d: (y - d) / len(y)), "N * K of them, not only over the N"),
     "no average": (regression_with(lambda y, d: y - d), "delta2 leaves out the average"),
     "sign flipped": (regression_with(lambda y, d: (d - y) / y.size), "the sign is flipped"),
     "half again": (regression_with(lambda y, d: (y - d) / (2 * y.size)),
@@ -165,7 +165,7 @@ WRONG_REGRESSIONS = {
     "softmax delta, imported under another name": (
         regression_uses_the_softmax_delta, "without functions.d_softmax_with_loss"),
     "lists": (regression_returns_lists, "should return a NumPy array, got a list"),
-    "prints instead of returning": (regression_prints, "returned None: end the function with `return grad`"),
+    "prints instead of returning": (regression_prints, "returned None: end the function with"),
     "changes the network in place": (regression_updates_in_place, "network['W2']"),
     "keepdims bias": (regression_keepdims, "keepdims=True keeps a batch axis of 1"),
     "integer bias gradient": (regression_int_bias, "dtype int64"),

@@ -265,16 +265,16 @@ def _regression_mistakes(network, x, d, u1, z1, y):
     n, size = y.shape[0], y.size
     right = (y - d) / size
     deltas = [
-        ("mean_squared_error averages over every number of y, N * K = y.size of them, not "
-         "only over the N samples: delta2 = (y - d) / y.size", (y - d) / n),
-        ("delta2 leaves out the average: the loss divides by the number of elements, so "
-         "delta2 = (y - d) / y.size", y - d),
-        ("the sign is flipped: dE/dy of (1/2)(y - d)^2 is y - d, so delta2 = (y - d) / y.size",
+        ("mean_squared_error averages over every number of y, N * K of them, not only over "
+         "the N samples: so does its derivative", (y - d) / n),
+        ("delta2 leaves out the average: the loss divides by the number of elements of y, "
+         "and so does its derivative", y - d),
+        ("the sign is flipped: the derivative of (1/2)(y - d)^2 with respect to y is y - d",
          (d - y) / size),
         ("the 1/2 of the squared error cancels the 2 of its derivative: no extra factor",
          right / 2),
         ("mean_squared_error has a 1/2 in front, which cancels the 2 of the square's "
-         "derivative: delta2 = (y - d) / y.size", 2 * right),
+         "derivative", 2 * right),
         ("the output is the identity, y = u2, so dy/du2 = 1: do not multiply delta2 by an "
          "activation's derivative", right * functions.d_relu(y)),
     ]
