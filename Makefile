@@ -43,16 +43,21 @@ lab-reference: $(RUNTIME)
 workspace: $(RUNTIME)
 	@$(BIN)/python -m common.classroom workspace
 
-# Grade workspace/, or NB=a/folder or NB=one.ipynb. A failed grade exits non-zero; make would
-# then add "make: *** [Makefile: grade] Error 1" under the table, so the recipe ends make itself
-# quietly (SIGPIPE: no message from make or the shell) and the exit status stays non-zero.
+# A learner's command that fails with status 1 has said why in its last line (a failed grade, a
+# misspelt exercise). make would add "make: *** [Makefile:NN: grade] Error 1" below it, so the
+# recipe ends make itself quietly (SIGPIPE: no message from make or the shell); the exit status
+# stays non-zero (141) for scripts and CI.
+define quietly
+@$(1); status=$$?; if [ $$status -eq 1 ]; then kill -PIPE $$PPID; fi; exit $$status
+endef
+
+# Grade workspace/, or NB=a/folder or NB=one.ipynb: a table, a score and what to do next.
 grade: $(RUNTIME)
-	@$(BIN)/python -m common.classroom grade $(NB); status=$$?; \
-	  if [ $$status -eq 1 ]; then kill -PIPE $$PPID; fi; exit $$status
+	$(call quietly,$(BIN)/python -m common.classroom grade $(NB))
 
 # Stuck? Show the reference solution of one exercise: make solution EX=softmax
 solution: $(RUNTIME)
-	@$(BIN)/python -m common.classroom solution $(EX)
+	$(call quietly,$(BIN)/python -m common.classroom solution $(EX))
 
 lint: $(TESTS)
 	$(BIN)/ruff check common tests tools benchmarks notebooks conftest.py

@@ -128,6 +128,8 @@ def lab(reference=False):
         root = WORKSPACE
         if first_time:
             extra.append(f"--LabApp.default_url=/lab/tree/{FIRST_LESSON}")
-    command, env = lab_command(root, extra=extra)
+    # Warnings and the link to open only: the server's start-up log means nothing to a learner.
+    command, env = lab_command(root, extra=["--ServerApp.log_level=WARN",
+                                                 "--LabApp.log_level=WARN", *extra])
     sys.stdout.flush()
     os.execve(command[0], command, env)
