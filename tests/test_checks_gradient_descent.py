@@ -1,15 +1,21 @@
-"""The checks of lesson 04 accept right answers and reject typical wrong ones with a hint."""
+"""The checks of lesson 04 accept right answers, however written, and reject typical wrong ones
+with a hint a beginner can act on."""
 
 import numpy as np
+import pytest
 
 from common import functions
 from common.checks.gradient_descent import (
     check_d_linear_mse,
     check_gradient_descent_step,
     check_minibatch_indices,
+    check_train,
+    reference_backward,
     reference_d_linear_mse,
+    reference_forward,
     reference_gradient_descent_step,
     reference_minibatch_indices,
+    reference_train,
 )
 
 
@@ -102,7 +108,7 @@ def test_step_fixed_keys_fails(rejected):
 
 def test_linear_reference_passes(passes):
     assert passes(check_d_linear_mse, reference_d_linear_mse, "d_linear_mse") == (
-        "✔ d_linear_mse: 10/10 checks passed")
+        "✔ d_linear_mse: 12/12 checks passed")
 
 
 def test_linear_other_correct_version_passes(passes):
@@ -144,7 +150,7 @@ def test_linear_flipped_sign_fails(rejected):
 
 def test_linear_transposed_fails(rejected):
     def grads(x, d, w, b):
-        delta = functions.d_mean_squared_error(d, x @ w + b)
+        delta = (x @ w + b - d) / len(x)
         return delta.T @ x, delta.sum(axis=0)
 
     assert "x.T @ delta" in rejected(check_d_linear_mse, grads, "d_linear_mse")
@@ -152,7 +158,7 @@ def test_linear_transposed_fails(rejected):
 
 def test_linear_unsummed_bias_fails(rejected):
     def grads(x, d, w, b):
-        delta = functions.d_mean_squared_error(d, x @ w + b)
+        delta = (x @ w + b - d) / len(x)
         return x.T @ delta, delta
 
     assert "axis=0" in rejected(check_d_linear_mse, grads, "d_linear_mse")
@@ -160,7 +166,7 @@ def test_linear_unsummed_bias_fails(rejected):
 
 def test_linear_returning_one_array_fails(rejected):
     def grads(x, d, w, b):
-        return x.T @ functions.d_mean_squared_error(d, x @ w + b)
+        return x.T @ ((x @ w + b - d) / len(x))
 
     assert "the pair (grad_w, grad_b)" in rejected(check_d_linear_mse, grads, "d_linear_mse")
 
@@ -171,7 +177,7 @@ def test_linear_returning_one_array_fails(rejected):
 
 def test_batches_reference_passes(passes):
     assert passes(check_minibatch_indices, reference_minibatch_indices, "minibatch_indices") == (
-        "✔ minibatch_indices: 26/26 checks passed")
+        "✔ minibatch_indices: 36/36 checks passed")
 
 
 def test_batches_other_correct_version_passes(passes):
@@ -226,10 +232,249 @@ def test_batches_ignoring_rng_fails(rejected):
         order = np.random.default_rng(0).permutation(n)
         return [order[i:i + batch_size] for i in range(0, n, batch_size)]
 
-    assert "rng you are given" in rejected(check_minibatch_indices, batches, "minibatch_indices")
+    message = rejected(check_minibatch_indices, batches, "minibatch_indices")
+    assert "must come from the rng argument" in message
 
 
 def test_batches_single_array_fails(rejected):
     message = rejected(check_minibatch_indices, lambda n, batch_size, rng: rng.permutation(n),
                        "minibatch_indices")
     assert "single array" in message
+
+
+# ---------------------------------------------------------------------------------------------
+# Holes closed and messages improved (issue 11)
+
+
+def test_step_with_a_fixed_learning_rate_fails(rejected):
+    message = rejected(check_gradient_descent_step,
+                       lambda p, g, lr: {k: p[k] - 0.1 * g[k] for k in p}, "gradient_descent_step")
+    assert "use the learning_rate argument" in message
+
+
+def test_step_returning_lists_fails(rejected):
+    message = rejected(check_gradient_descent_step,
+                       lambda p, g, lr: {k: (p[k] - lr * g[k]).tolist() for k in p},
+                       "gradient_descent_step")
+    assert "should return a NumPy array, got a list" in message
+
+
+def test_step_zip_version_passes(passes):
+    def step(params, grads, learning_rate):
+        keys = list(params)
+        return dict(zip(keys, [params[k] - learning_rate * grads[k] for k in keys], strict=True))
+
+    passes(check_gradient_descent_step, step, "gradient_descent_step")
+
+
+def test_linear_library_delta_is_refused(rejected):
+    def grads(x, d, w, b):
+        delta = functions.d_mean_squared_error(d, x @ w + b)
+        return x.T @ delta, delta.sum(axis=0)
+
+    message = rejected(check_d_linear_mse, grads, "d_linear_mse")
+    assert "write it yourself, without functions.d_mean_squared_error" in message
+
+
+def test_linear_at_operator_and_loop_versions_pass(passes):
+    def grads_loop(x, d, w, b):
+        n, dim = x.shape
+        grad_w, grad_b = np.zeros_like(w, dtype=float), np.zeros(1)
+        for i in range(n):
+            error = (x[i] @ w + b - d[i]) / n
+            grad_w += np.outer(x[i], error)
+            grad_b += error
+        return grad_w, grad_b
+
+    def grads_at(x, d, w, b):
+        delta = (x @ w + b - d) / x.shape[0]
+        return x.T @ delta, np.ones(x.shape[0]) @ delta
+
+    passes(check_d_linear_mse, grads_loop, "d_linear_mse")
+    passes(check_d_linear_mse, grads_at, "d_linear_mse")
+
+
+@pytest.mark.parametrize("divisor", ["n * dim", "n - 1", "dim", "2 * n"])
+def test_linear_wrong_divisor_gets_a_hint(divisor, rejected):
+    def grads(x, d, w, b):
+        n, dim = x.shape
+        delta = (x @ w + b - d) / eval(divisor, {}, {"n": n, "dim": dim})
+        return x.T @ delta, delta.sum(axis=0)
+
+    message = rejected(check_d_linear_mse, grads, "d_linear_mse")
+    assert "divide by the batch size N" in message
+
+
+def test_linear_bias_with_keepdims_gets_a_hint(rejected):
+    def grads(x, d, w, b):
+        delta = (x @ w + b - d) / len(x)
+        return x.T @ delta, delta.sum(axis=0, keepdims=True)
+
+    assert "without keepdims" in rejected(check_d_linear_mse, grads, "d_linear_mse")
+
+
+def test_linear_flattened_output_gets_a_hint(rejected):
+    def grads(x, d, w, b):
+        y = x @ w.ravel() + b  # (N,): y - d then broadcasts to (N, N)
+        delta = (y - d) / len(x)
+        return x.T @ delta, delta.sum(axis=0)
+
+    assert "(N, N)" in rejected(check_d_linear_mse, grads, "d_linear_mse")
+
+
+def test_batches_shuffle_variants_pass(passes):
+    def with_shuffle(n, batch_size, rng):
+        order = np.arange(n)
+        rng.shuffle(order)
+        return [order[i:i + batch_size] for i in range(0, n, batch_size)]
+
+    def with_loop(n, batch_size, rng):
+        order, batches, batch = rng.permutation(n), [], []
+        for index in order:
+            batch.append(index)
+            if len(batch) == batch_size:
+                batches.append(np.array(batch))
+                batch = []
+        if batch:
+            batches.append(np.array(batch))
+        return batches
+
+    passes(check_minibatch_indices, with_shuffle, "minibatch_indices")
+    passes(check_minibatch_indices, with_loop, "minibatch_indices")
+
+
+def test_batches_random_rotation_fails(rejected):
+    def batches(n, batch_size, rng):
+        order = np.roll(np.arange(n), rng.integers(1, n)) if n > 1 else np.arange(n)
+        return [order[i:i + batch_size] for i in range(0, n, batch_size)]
+
+    message = rejected(check_minibatch_indices, batches, "minibatch_indices")
+    assert "neighbouring indices" in message
+
+
+def test_batches_shuffling_whole_batches_fails(rejected):
+    def batches(n, batch_size, rng):
+        blocks = [np.arange(i, min(i + batch_size, n)) for i in range(0, n, batch_size)]
+        return [blocks[i] for i in rng.permutation(len(blocks))]
+
+    message = rejected(check_minibatch_indices, batches, "minibatch_indices")
+    assert "neighbouring indices" in message
+
+
+def test_batches_shuffling_inside_fixed_blocks_fails(rejected):
+    def batches(n, batch_size, rng):
+        return [rng.permutation(np.arange(i, min(i + batch_size, n)))
+                for i in range(0, n, batch_size)]
+
+    message = rejected(check_minibatch_indices, batches, "minibatch_indices")
+    assert "shuffle the whole order first, then cut it" in message
+
+
+def test_batches_fixed_reversed_order_is_not_misdiagnosed(rejected):
+    def batches(n, batch_size, rng):
+        order = np.arange(n)[::-1].copy()
+        return [order[i:i + batch_size] for i in range(0, n, batch_size)]
+
+    message = rejected(check_minibatch_indices, batches, "minibatch_indices")
+    assert "must come from the rng argument" in message and "a fixed order" in message
+
+
+def test_batches_as_lists_fail(rejected):
+    def batches(n, batch_size, rng):
+        order = rng.permutation(n).tolist()
+        return [order[i:i + batch_size] for i in range(0, n, batch_size)]
+
+    assert "as a NumPy array, got a list" in rejected(check_minibatch_indices, batches,
+                                                       "minibatch_indices")
+
+
+# ---------------------------------------------------------------------------------------------
+# train: the learner's loop calls the notebook's forward, backward and gradient_descent_step
+
+
+forward = reference_forward
+backward = reference_backward
+gradient_descent_step = reference_gradient_descent_step
+
+
+def train_reference(start, x_train, d_train, batches, learning_rate,
+                    activation=functions.relu, d_activation=functions.d_relu):
+    network, losses = start, []
+    for batch in batches:
+        x, d = x_train[batch], d_train[batch]
+        u1, z1, y = forward(network, x, activation)
+        losses.append(functions.mean_squared_error(d, y))
+        grad = backward(network, x, d, u1, z1, y, d_activation)
+        network = gradient_descent_step(network, grad, learning_rate)
+    return network, np.array(losses)
+
+
+def test_train_reference_passes(passes):
+    passes(check_train, train_reference, "train")
+    passes(check_train, reference_train, "train")
+
+
+def test_train_copy_and_subtract_in_place_passes(passes):
+    def train(start, x_train, d_train, batches, learning_rate, activation=functions.relu,
+              d_activation=functions.d_relu):
+        network = {key: value.copy() for key, value in start.items()}
+        losses = np.zeros(len(batches))
+        for t, batch in enumerate(batches):
+            u1, z1, y = forward(network, x_train[batch], activation)
+            losses[t] = np.mean((d_train[batch] - y) ** 2) / 2
+            grad = backward(network, x_train[batch], d_train[batch], u1, z1, y, d_activation)
+            for key in network:
+                network[key] -= learning_rate * grad[key]
+        return network, losses
+
+    passes(check_train, train, "train")
+
+
+def test_train_not_done(not_done):
+    not_done(check_train, stub, "train")
+
+
+def _train_variant(**change):
+    """train_reference with one typical mistake."""
+    def train(start, x_train, d_train, batches, learning_rate, activation=functions.relu,
+              d_activation=functions.d_relu):
+        network, losses = (start if not change.get("in_place") else start), []
+        for batch in batches:
+            if change.get("all_data"):
+                batch = np.arange(len(x_train))
+            x, d = x_train[batch], d_train[batch]
+            act = functions.relu if change.get("ignore_activation") else activation
+            d_act = functions.d_relu if change.get("ignore_activation") else d_activation
+            u1, z1, y = forward(network, x, act)
+            grad = backward(network, x, d, u1, z1, y, d_act)
+            rate = 0.07 if change.get("fixed_rate") else learning_rate
+            if change.get("in_place"):
+                for key in network:
+                    network[key] -= rate * grad[key]
+            else:
+                network = gradient_descent_step(network, grad, rate)
+            if change.get("loss_after"):
+                y = forward(network, x, act)[2]
+            if change.get("whole_set"):
+                d, y = d_train, forward(network, x_train, act)[2]
+            losses.append(functions.mean_squared_error(d, y))
+        if change.get("list"):
+            return network, losses
+        if change.get("network_only"):
+            return network
+        return network, np.array(losses)
+    return train
+
+
+@pytest.mark.parametrize("change, hint", [
+    ("ignore_activation", "pass activation on to forward and d_activation on to backward"),
+    ("all_data", "train on the samples of each batch only"),
+    ("fixed_rate", "use the learning_rate argument (0.05), not a fixed number (0.07)"),
+    ("loss_after", "before its update"),
+    ("whole_set", "not of the whole training set"),
+    ("list", "should return a NumPy array, got a list"),
+    ("network_only", "should return the pair (network, losses)"),
+    ("in_place", "the caller's start weights must survive"),
+])
+def test_train_typical_mistakes_fail_with_a_hint(change, hint, rejected):
+    assert hint in rejected(check_train, _train_variant(**{change: True}), "train")

@@ -5,6 +5,8 @@
 - ``check_d_linear_mse``: the gradient of the course's mean squared error for a linear model
   y = x w + b, averaged over the batch, compared with a formula and with numerical_gradient.
 - ``check_minibatch_indices``: one epoch of shuffled mini-batches drawn from a given Generator.
+- ``check_train``: the training loop of DN15: forward, loss, backward and one update per batch
+  of indices, for any batches (single samples for SGD, mini-batches, the full batch).
 """
 
 import copy
@@ -26,7 +28,7 @@ def reference_gradient_descent_step(params, grads, learning_rate):
 
 def reference_d_linear_mse(x, d, w, b):
     """Gradients (grad_w, grad_b) of ``mean_squared_error(d, x @ w + b)`` for x (N, D), d (N, 1)."""
-    delta = functions.d_mean_squared_error(d, x @ w + b)
+    delta = (x @ w + b - d) / len(x)  # dE/dy of the batch-averaged, halved squared error
     return x.T @ delta, delta.sum(axis=0)
 
 
@@ -34,6 +36,44 @@ def reference_minibatch_indices(n, batch_size, rng):
     """Shuffle 0..n-1 with ``rng``, cut into batches of ``batch_size`` (the last one smaller)."""
     order = rng.permutation(n)
     return [order[start:start + batch_size] for start in range(0, n, batch_size)]
+
+
+def reference_forward(network, x, activation=functions.relu):
+    """The lesson's 2-H-1 network: u1 (N, H), z1 (N, H) and the identity output y (N, 1)."""
+    u1 = x @ network["W1"] + network["b1"]
+    z1 = activation(u1)
+    return u1, z1, z1 @ network["W2"] + network["b2"]
+
+
+def reference_backward(network, x, d, u1, z1, y, d_activation=functions.d_relu):
+    """The lesson's gradients of mean_squared_error(d, y) for every parameter."""
+    delta2 = functions.d_mean_squared_error(d, y)
+    delta1 = (delta2 @ network["W2"].T) * d_activation(u1)
+    return {"W1": x.T @ delta1, "b1": delta1.sum(axis=0),
+            "W2": z1.T @ delta2, "b2": delta2.sum(axis=0)}
+
+
+def reference_train(start, x_train, d_train, batches, learning_rate,
+                    activation=functions.relu, d_activation=functions.d_relu, *,
+                    loss_after=False, whole_set_loss=False):
+    """One update per batch of indices; returns the network and each batch's loss before its
+    update. The keywords build two typical wrong answers for the hints."""
+    network = dict(start)
+    losses = []
+    for batch in batches:
+        x, d = x_train[batch], d_train[batch]
+        u1, z1, y = reference_forward(network, x, activation)
+        grad = reference_backward(network, x, d, u1, z1, y, d_activation)
+        network = reference_gradient_descent_step(network, grad, learning_rate)
+        if whole_set_loss:
+            y = reference_forward(network, x_train, activation)[2]
+            losses.append(functions.mean_squared_error(d_train, y))
+        elif loss_after:
+            losses.append(functions.mean_squared_error(d, reference_forward(network, x,
+                                                                            activation)[2]))
+        else:
+            losses.append(functions.mean_squared_error(d, y))
+    return network, np.array(losses)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -53,6 +93,21 @@ def _network(rng=None):
 
 # ----------------------------------------------------------------------------------------------
 # Exercise 1: gradient_descent_step
+
+
+_fixed_rate_advice = ("you stepped with a fixed learning rate: use the learning_rate argument, "
+                      "so that the caller can choose it")
+
+
+def _fixed_rate(param, grad, learning_rate):
+    """A predicate: did the learner step by some other fixed rate than ``learning_rate``?"""
+    def matches(received):
+        if received.shape != param.shape or not np.any(grad):
+            return False
+        rate = np.sum((param - received) * grad) / np.sum(grad * grad)
+        return (not np.isclose(rate, learning_rate) and rate > 0
+                and np.allclose(received, param - rate * grad))
+    return matches
 
 
 def _check_step_case(c, params, grads, learning_rate, what):
@@ -86,6 +141,7 @@ def _check_step_case(c, params, grads, learning_rate, what):
     expected = reference_gradient_descent_step(params, grads, learning_rate)
     for key in params:
         hints = [(value[key], advice) for value, advice in wrong.values()]
+        hints.append((_fixed_rate(params[key], grads[key], learning_rate), _fixed_rate_advice))
         c.compare(f"{call}[{key!r}] with {what}", got[key], expected[key], hints=hints)
     # Checker.call passed copies; run once more on our own copies to see what changes in place.
     params_probe, grads_probe = copy.deepcopy(params), copy.deepcopy(grads)
@@ -125,26 +181,48 @@ def check_gradient_descent_step(gradient_descent_step):
 # Exercise 2: d_linear_mse
 
 
+def _ratio_to(expected):
+    """A predicate: is the received gradient a multiple r != 1 of ``expected``? Gives r too."""
+    def ratio(received):
+        if received.shape != expected.shape or not np.any(expected):
+            return None
+        r = np.sum(received * expected) / np.sum(expected * expected)
+        if np.isclose(r, 1.0) or not np.allclose(received, r * expected, rtol=1e-6, atol=1e-12):
+            return None
+        return r
+    return ratio
+
+
 def _check_linear_case(c, x, d, w, b, label):
     got = c.call(x, d, w, b, label=label)
     if not isinstance(got, (tuple, list)) or len(got) != 2:
         c.fail(f"{label} should return the pair (grad_w, grad_b), got {format_value(got)}")
     grad_w, grad_b = got
-    n = x.shape[0]
+    n, dim = x.shape
     expected_w, expected_b = reference_d_linear_mse(x, d, w, b)
     delta = x @ w + b - d
+    divisor = (f"divide by the batch size N = {n} once, and by nothing else: the loss is the "
+               "average of the N samples' halved squared errors")
+    columns = (f"y - d became an (N, N) array: keep y and d both columns of shape ({n}, 1) "
+               "(do not flatten one of them), so that y - d is (N, 1)")
     hints_w = [
         (expected_w * n, "divide by the batch size N: the loss is the average over the batch"),
         (expected_w * 2, "the 1/2 in the loss cancels the 2 of the square: no factor 2"),
         (-expected_w, "the sign is flipped: the derivative of (d - y)^2 / 2 by y is y - d"),
+        (lambda r: _ratio_to(expected_w)(r) is not None, divisor),
         (delta.T @ x / n, "grad_w must have the shape of w: use x.T @ delta, not delta.T @ x"),
+        (lambda r: n > 1 and r.shape == (dim, n), columns),
     ]
     hints_b = [
         (expected_b * n, "divide by the batch size N: the loss is the average over the batch"),
         (expected_b * 2, "the 1/2 in the loss cancels the 2 of the square: no factor 2"),
         (-expected_b, "the sign is flipped: the derivative of (d - y)^2 / 2 by y is y - d"),
+        (lambda r: _ratio_to(expected_b)(r) is not None, divisor),
         (delta / n, "grad_b has the shape of b: sum delta over the batch, axis=0"),
+        (lambda r: r.shape == (1, 1), "grad_b must have the shape of b, (1,): sum over the "
+                                      "samples with axis=0, without keepdims"),
         (delta.sum() / n, "grad_b has the shape of b (1,): use delta.sum(axis=0)"),
+        (lambda r: n > 1 and r.shape == (n,), columns),
     ]
     c.compare(f"{label} grad_w", grad_w, expected_w, hints=hints_w)
     c.compare(f"{label} grad_b", grad_b, expected_b, hints=hints_b)
@@ -154,16 +232,20 @@ def _check_linear_case(c, x, d, w, b, label):
 def check_d_linear_mse(d_linear_mse):
     """Check the gradient of mean_squared_error(d, x @ w + b) by w and by b.
 
-    Tests a fixed batch of 3 and seeded random batches of 1 and 6 against the formula
-    (with hints for a missing batch average, a factor 2, a flipped sign, transposed shapes,
-    an unsummed bias gradient) and against numerical_gradient.
+    Tests a fixed batch of 3, an integer batch and seeded random batches of 1 and 6 against the
+    formula (with hints for a wrong divisor, a factor 2, a flipped sign, transposed shapes, an
+    (N, N) broadcast, an unsummed bias gradient) and against numerical_gradient, without
+    ``functions.d_mean_squared_error``.
     """
-    c = Checker("d_linear_mse", d_linear_mse)
+    c = Checker("d_linear_mse", d_linear_mse, without=("d_mean_squared_error",))
     x = np.array([[1.0, 2.0], [3.0, 4.0], [0.5, -1.0]])
     d = np.array([[1.0], [2.0], [0.0]])
     w = np.array([[0.1], [0.2]])
     b = np.array([0.5])
     _check_linear_case(c, x, d, w, b, "d_linear_mse(x (3, 2), d, w=[[0.1], [0.2]], b=[0.5])")
+    x_int = np.array([[1, 2, 0], [0, 1, 3], [2, 2, 2], [1, 0, 1]])  # whole numbers in x and d
+    _check_linear_case(c, x_int, np.array([[3], [1], [0], [2]]), np.array([[0.5], [-1.0], [0.25]]),
+                       np.array([0.1]), "d_linear_mse(integer x (4, 3), integer d, w, b)")
     rng = np.random.default_rng(15)
     for n, dim in ((1, 2), (6, 3)):
         x = rng.uniform(-1, 1, size=(n, dim))
@@ -192,15 +274,16 @@ def _call_batches(c, n, batch_size, seed):
     if isinstance(got, np.ndarray) and got.ndim == 1:
         c.fail(f"{label} should return a list of index arrays, one per mini-batch, got a "
                "single array - cut the shuffled order into pieces of batch_size")
-    try:
-        batches = [np.asarray(batch) for batch in got]
-    except TypeError:
+    if not isinstance(got, (list, tuple)):
         c.fail(f"{label} should return a list of index arrays, got {type(got).__name__}")
-    for batch in batches:
+    for batch in got:
+        if not isinstance(batch, np.ndarray):
+            c.fail(f"{label} should give each mini-batch as a NumPy array, got a "
+                   f"{type(batch).__name__} - slice the shuffled array, order[start:stop]")
         if batch.ndim != 1 or batch.dtype.kind not in "iu":
             c.fail(f"{label} should give 1-D arrays of whole-number indices, got one of "
                    f"shape {batch.shape} and dtype {batch.dtype}")
-    return label, batches
+    return label, list(got)
 
 
 def _check_epoch(c, n, batch_size, seed):
@@ -225,6 +308,21 @@ def _check_epoch(c, n, batch_size, seed):
         c.expect(not np.array_equal(everything, np.arange(n)),
                  f"{label} gave the indices in order 0, 1, 2, ... - shuffle them first with "
                  "rng.permutation(n)")
+    if n >= 10:
+        # A real shuffle puts about one index right after its neighbour; a rotation of 0..n-1
+        # or a shuffle of whole batches keeps almost all of them together.
+        neighbours = int(np.sum((everything[1:] - everything[:-1]) % n == 1))
+        c.expect(neighbours <= n // 4,
+                 f"{label} kept {neighbours} of {n - 1} neighbouring indices next to each other "
+                 "- shuffle every index with rng.permutation(n), not only where the order "
+                 "starts or the order of whole batches")
+        blocks = [np.array_equal(np.sort(batch), np.arange(i * batch_size, i * batch_size
+                                                           + len(batch)))
+                  for i, batch in enumerate(batches)]
+        c.expect(not all(blocks),
+                 f"{label} put the samples 0..{batch_size - 1} in the first batch, the next "
+                 f"{batch_size} in the second, and so on - shuffle the whole order first, then "
+                 "cut it, so that every epoch mixes the samples differently")
     return everything
 
 
@@ -232,9 +330,10 @@ def check_minibatch_indices(minibatch_indices):
     """Check one epoch of shuffled mini-batches.
 
     Tests batch sizes (the last batch smaller when batch_size does not divide n), batch_size 1
-    (SGD) and batch_size n (full batch), that every index is used exactly once and in shuffled
-    order, that the indices are integers, and that the order comes from the rng argument: the
-    same seed gives the same batches, different seeds different ones.
+    (SGD) and batch_size n (full batch), that every index is used exactly once and well mixed
+    (not in order, not rotated, not whole blocks), that each batch is an integer array, and
+    that the order comes from the rng argument: the same seed gives the same batches,
+    different seeds different ones.
     """
     c = Checker("minibatch_indices", minibatch_indices)
     _check_epoch(c, 10, 3, 0)
@@ -250,6 +349,93 @@ def check_minibatch_indices(minibatch_indices):
              "(rng.permutation), not from np.random")
     other = _check_epoch(c, 50, 16, 6)
     c.expect(not np.array_equal(first, other),
-             "minibatch_indices(50, 16, rng) gave the same order for seeds 5 and 6 - use the "
-             "rng you are given instead of making a new one inside")
+             "minibatch_indices(50, 16, rng) gave the same order for the seeds 5 and 6 - the "
+             "order must come from the rng argument, rng.permutation(n); a fixed order, or a "
+             "generator made inside the function, gives the same batches every epoch")
+    c.done()
+
+
+# ----------------------------------------------------------------------------------------------
+# Exercise 4: train
+
+
+def _train_data(rng, n=6):
+    x = rng.random((n, 2))
+    return x, (3 * x[:, :1] + 2 * x[:, 1:])
+
+
+def _small_network(rng, hidden=3):
+    return {"W1": rng.normal(size=(2, hidden)), "b1": rng.normal(size=hidden),
+            "W2": rng.normal(size=(hidden, 1)), "b2": rng.normal(size=1)}
+
+
+def _check_train_case(c, what, start, x, d, batches, learning_rate, activation=None,
+                      d_activation=None):
+    extra = () if activation is None else (activation, d_activation)
+    names = "" if activation is None else f", {activation.__name__}, {d_activation.__name__}"
+    label = f"train(start, x, d, {what}, {learning_rate:g}{names})"
+    try:
+        got = c.call(start, x, d, batches, learning_rate, *extra, label=label)
+    except ExerciseFailed as error:
+        if " in place" in str(error):
+            raise ExerciseFailed(f"{error} - the caller's start weights must survive: use your "
+                                 "gradient_descent_step, which returns new arrays") from None
+        raise
+    if not isinstance(got, (tuple, list)) or len(got) != 2:
+        c.fail(f"{label} should return the pair (network, losses), got {format_value(got)}")
+    network, losses = got
+    if not isinstance(network, dict) or set(network) != set(start):
+        c.fail(f"{label} should return the trained network, a dict with the keys "
+               f"{sorted(start)}, first in the pair")
+    relu = (functions.relu, functions.d_relu)
+    chosen = relu if activation is None else (activation, d_activation)
+    expected, expected_losses = reference_train(start, x, d, batches, learning_rate, *chosen)
+    n_batches = len(batches)
+    wrong = []
+    if activation is not None:
+        wrong.append((reference_train(start, x, d, batches, learning_rate, *relu),
+                      "pass activation on to forward and d_activation on to backward: "
+                      "forward(network, x, activation), backward(..., d_activation)"))
+    whole = [np.arange(len(x))] * n_batches
+    wrong.append((reference_train(start, x, d, whole, learning_rate, *chosen),
+                  "train on the samples of each batch only: x[batch] and d[batch]"))
+    for rate in (0.07, 0.1, 0.01):
+        if not np.isclose(rate, learning_rate):
+            wrong.append((reference_train(start, x, d, batches, rate, *chosen),
+                          f"use the learning_rate argument ({learning_rate:g}), not a fixed "
+                          f"number ({rate:g})"))
+    after = reference_train(start, x, d, batches, learning_rate, *chosen, loss_after=True)[1]
+    whole_loss = reference_train(start, x, d, batches, learning_rate, *chosen,
+                                 whole_set_loss=True)[1]
+    for key in sorted(start):
+        hints = [(value[0][key], advice) for value, advice in wrong]
+        c.compare(f"{label}: the network's {key!r}", network[key], expected[key], hints=hints)
+    loss_hints = [(value[1], advice) for value, advice in wrong] + [
+        (after, "record each batch's loss before its update, from the y of the forward pass"),
+        (whole_loss, "record the loss of the batch, mean_squared_error(d[batch], y), not of the "
+                     "whole training set"),
+        (lambda r: r.shape != (n_batches,), f"return one loss per batch, {n_batches} of them, "
+                                            "as an array: np.array(losses)"),
+    ]
+    c.compare(f"{label}: the losses", losses, expected_losses, hints=loss_hints)
+
+
+def check_train(train):
+    """Check the training loop ``train(start, x_train, d_train, batches, learning_rate,
+    activation, d_activation)``: mini-batches, single samples with repeats (the course's
+    DN15), sigmoid instead of ReLU, another learning rate; the start weights unchanged."""
+    c = Checker("train", train)
+    rng = np.random.default_rng(41)
+    x, d = _train_data(rng)
+    start = _small_network(rng)
+    _check_train_case(c, x=x, d=d, start=start, learning_rate=0.05,
+                      what="mini-batches [[4, 1], [0, 5], [3, 2]]",
+                      batches=[np.array([4, 1]), np.array([0, 5]), np.array([3, 2])])
+    _check_train_case(c, x=x, d=d, start=start, learning_rate=0.2,
+                      what="single samples [[3], [1], [3], [0]]",
+                      batches=np.array([[3], [1], [3], [0]]))
+    _check_train_case(c, x=x, d=d, start=start, learning_rate=0.3,
+                      what="mini-batches [[0, 1, 2], [3, 4, 5]]",
+                      batches=[np.arange(3), np.arange(3, 6)], activation=functions.sigmoid,
+                      d_activation=functions.d_sigmoid)
     c.done()
