@@ -196,7 +196,7 @@ def _check_spread(c, label, key, weights, method, n_in, n_out):
     mix-ups: fan-out instead of fan-in, a variance used as a standard deviation, swapped rules."""
     target = INIT_STDS[method](n_in)
     spread = weights.std()
-    c.expect(abs(weights.mean()) < 0.1 * target,
+    c.expect(abs(weights.mean()) < 0.05 * spread,
              f"{label}['{key}'] should have mean 0, got {weights.mean():.3g}: draw from a normal "
              "distribution centred at 0 (rng.standard_normal)")
     hints = [(INIT_STDS[method](n_out), f"that is the rule with the layer's number of outputs "
