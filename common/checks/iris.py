@@ -211,9 +211,12 @@ def check_stratified_split(stratified_split):
     or up, each part's size f_j N rounded down or up; the parts shuffled (not in increasing
     order, not class by class); the randomness drawn from ``rng`` alone (the same seed gives the
     same split whatever ``np.random`` holds, other seeds give other training sets, and a class
-    is shuffled, not just rotated). ``common.splits.stratified_split`` is refused.
+    is shuffled, not just rotated). ``common.splits.stratified_split`` and its
+    ``split_counts`` are refused.
     """
-    c = Checker("stratified_split", stratified_split, without=(splits.stratified_split,))
+    # split_counts is the hard half of the exercise (the rounding), so it is refused too.
+    c = Checker("stratified_split", stratified_split,
+                without=(splits.stratified_split, splits.split_counts))
     for what, labels, fractions, seed in _split_cases():
         label = (f"stratified_split(labels, {tuple(round(f, 3) for f in fractions)}, "
                  f"np.random.default_rng({seed})) with {what}")
