@@ -129,7 +129,7 @@ def lab(reference=False):
         if first_time:
             extra.append(f"--LabApp.default_url=/lab/tree/{FIRST_LESSON}")
     # Warnings and the link to open only: the server's start-up log means nothing to a learner.
-    command, env = lab_command(root, extra=["--ServerApp.log_level=WARN",
-                                                 "--LabApp.log_level=WARN", *extra])
+    quiet = ["--ServerApp.log_level=WARN", "--LabApp.log_level=WARN"]
+    command, env = lab_command(root, extra=[*quiet, *extra])
     sys.stdout.flush()
     os.execve(command[0], command, env)

@@ -62,7 +62,6 @@ SERVER_START_TIMEOUT = 90  # seconds
 LOAD_TIMEOUT = 60_000  # milliseconds, for Playwright
 RUN_TIMEOUT = 120_000
 WIDGET_TIMEOUT = 15_000
-SLIDER_KEY_PRESSES = 5
 
 # The test's own JupyterLab settings, on top of the course's (jupyter_config/, as make lab uses):
 # no kernel dialog, and every cell attached to the page so that cells out of view can be checked.
@@ -99,6 +98,7 @@ RUN_ALL_JS = """async (timeout) => {
     panel.sessionContext.session.kernel.iopubMessage.connect((_, msg) => {
         if (msg.header.msg_type === 'error') {
             const error = `${msg.content.ename}: ${msg.content.evalue}`;
+            const entry = window.e2eErrors.push(`in the kernel: ${error}`) - 1;
             // Name the code cell whose output shows the traceback, once it is drawn.
             setTimeout(() => {
                 const code = panel.content.widgets.filter(cell => cell.model.type === 'code');
@@ -108,7 +108,7 @@ RUN_ALL_JS = """async (timeout) => {
                     .querySelectorAll('.widget-output')).some(shows);
                 const place = where < 0 ? 'in the kernel'
                     : `in ${inWidget ? "the widget's output of " : ''}code cell ${where + 1}`;
-                window.e2eErrors.push(`${place}: ${error}`);
+                window.e2eErrors[entry] = `${place}: ${error}`;
             }, 200);
         }
     });
@@ -183,10 +183,11 @@ OPEN_JS = """async (path) => {
     const panel = await window.jupyterapp.commands.execute('docmanager:open', {path});
     window.jupyterapp.shell.activateById(panel.id);
 }"""
-CLOSE_ALL_JS = """async () => {
+# The kernel shuts down in the background while the next notebook opens.
+CLOSE_ALL_JS = """() => {
     for (const widget of Array.from(window.jupyterapp.shell.widgets('main'))) {
         if (widget.sessionContext) {
-            await widget.sessionContext.shutdown().catch(() => {});
+            widget.sessionContext.shutdown().catch(() => {});
         }
         widget.dispose();
     }
@@ -286,7 +287,7 @@ def chromium():
 
 
 @pytest.fixture(scope="module")
-def browser(chromium):
+def browser(chromium, starting_server):  # Chromium starts while the server boots
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium, headless=True,
                                              args=CHROMIUM_ARGS)
@@ -297,9 +298,9 @@ def browser(chromium):
 
 
 @pytest.fixture(scope="module")
-def lab_server(chromium, tmp_path_factory):
-    """A JupyterLab server on 127.0.0.1 whose root holds a copy of notebooks/ (and, for the
-    learner's path, a workspace); yields url, token, root."""
+def starting_server(chromium, tmp_path_factory):
+    """A JupyterLab server on 127.0.0.1, started, whose root holds a copy of notebooks/ (and,
+    for the learner's path, a workspace); yields url, token, root, its process and log."""
     tmp = tmp_path_factory.mktemp("jupyterlab")
     root = tmp / "root"
     shutil.copytree(NOTEBOOK_DIR, root / "notebooks",
@@ -319,24 +320,31 @@ def lab_server(chromium, tmp_path_factory):
     with open(log_path, "wb") as log:
         process = subprocess.Popen(command, env=env, cwd=tmp, stdin=subprocess.DEVNULL,
                                    stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    server = {"url": f"http://127.0.0.1:{port}", "token": token, "root": root}
+    server = {"url": f"http://127.0.0.1:{port}", "token": token, "root": root,
+              "process": process, "log": log_path}
     try:
-        deadline = time.monotonic() + SERVER_START_TIMEOUT
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"JupyterLab exited with code {process.returncode}:\n"
-                            + log_path.read_text()[-3000:])
-            try:
-                _api(server, "GET", "/api/status")
-                break
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                if time.monotonic() > deadline:
-                    pytest.fail(f"JupyterLab did not answer within {SERVER_START_TIMEOUT} s:\n"
-                                + log_path.read_text()[-3000:])
-                time.sleep(0.1)
         yield server
     finally:
         _stop_server(process, runtime_dir)
+
+
+@pytest.fixture(scope="module")
+def lab_server(starting_server, browser):
+    """The server, once it answers; yields url, token, root."""
+    server, process, log_path = starting_server, starting_server["process"], starting_server["log"]
+    deadline = time.monotonic() + SERVER_START_TIMEOUT
+    while True:
+        if process.poll() is not None:
+            pytest.fail(f"JupyterLab exited with code {process.returncode}:\n"
+                        + log_path.read_text()[-3000:])
+        try:
+            _api(server, "GET", "/api/status")
+            return server
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            if time.monotonic() > deadline:
+                pytest.fail(f"JupyterLab did not answer within {SERVER_START_TIMEOUT} s:\n"
+                            + log_path.read_text()[-3000:])
+            time.sleep(0.1)
 
 
 def _loopback_only_context(browser):
@@ -379,8 +387,8 @@ def lab_page(browser, lab_server):
 
 
 @pytest.fixture
-def page(lab_page, lab_server):
-    """The worker's page, with no notebook open and no kernel running after each test."""
+def page(lab_page):
+    """The worker's page; each test's notebook is closed and its kernel stopped after it."""
     try:
         yield lab_page
     finally:
@@ -388,8 +396,6 @@ def page(lab_page, lab_server):
             lab_page.evaluate(CLOSE_ALL_JS)
         except PlaywrightError:
             pass
-        for session in _api(lab_server, "GET", "/api/sessions"):  # a kernel left behind
-            _api(lab_server, "DELETE", f"/api/sessions/{session['id']}")
 
 
 def _stored_code_cells(path):
@@ -435,8 +441,9 @@ def _check_outputs(cells, stored_cells, errors):
     return problems
 
 
-def _wait_idle(page, what):
-    if not page.evaluate(WAIT_IDLE_JS, [RUN_TIMEOUT, 300]):
+def _wait_idle(page, what, quiet=300):
+    """Wait until the kernel has been idle, with every cell done, for ``quiet`` milliseconds."""
+    if not page.evaluate(WAIT_IDLE_JS, [RUN_TIMEOUT, quiet]):
         pytest.fail(f"the kernel was still busy {RUN_TIMEOUT // 1000} s after {what}")
 
 
@@ -454,9 +461,9 @@ def _move_control(control, kind):
         control.focus()
         before = control.get_attribute("aria-valuenow")
         high = control.get_attribute("aria-valuemax")
-        key = "ArrowLeft" if before == high else "ArrowRight"
-        for _ in range(SLIDER_KEY_PRESSES):
-            control.press(key)
+        # One key press that moves the slider five steps: one change, one redraw to wait for.
+        key = "PageDown" if before == high else "PageUp"
+        control.press(key)
         after = control.get_attribute("aria-valuenow")
         if after == before:
             raise ControlDidNotMove(f"pressing {key} did not move the slider from {before}")
@@ -520,7 +527,8 @@ def _check_widgets(page, cells):
                     problems.append(f"{label}: {change}, but what it shows did not change "
                                     f"within {WIDGET_TIMEOUT // 1000} s")
                     continue
-                _wait_idle(page, f"moving a widget in {label}")
+                # The redraw has been seen: a short quiet spell lets a late error arrive.
+                _wait_idle(page, f"moving a widget in {label}", quiet=100)
                 print(f"{label}: {change}; the widget redrew")
                 errors = _errors_since(page, known_errors)
                 if errors:
@@ -563,11 +571,18 @@ def _run_notebook(page, lab_server, name):
     known_page_errors = len(page.e2e_page_errors)
     cells, problems = [], []
     try:
+        started = time.monotonic()
         _open(page, f"notebooks/{name}")
+        opened = time.monotonic()
         _run_all(page)
+        ran = time.monotonic()
         cells = page.evaluate(CELLS_JS)
         problems = _check_outputs(cells, stored_cells, page.evaluate("() => window.e2eErrors"))
+        checked = time.monotonic()
         problems += _check_widgets(page, cells)
+        print(f"{name}: opened in {opened - started:.1f} s, ran in {ran - opened:.1f} s, "
+              f"outputs checked in {checked - ran:.1f} s, widgets in "
+              f"{time.monotonic() - checked:.1f} s")
         problems += [f"a pop-up covers the notebook: {text[:200]!r}"
                      for text in page.locator(POPUPS).all_inner_texts()]
         problems += [f"JavaScript error in the page: {error}"
