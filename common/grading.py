@@ -183,14 +183,20 @@ class Checker:
             raise
         except Exception as error:  # the learner's bug, reported on one line
             message = str(error).splitlines()[0] if str(error) else ""
-            self.fail(f"{label} raised {type(error).__name__}: {message}")
+            advice = next((f" - {a}" for pattern, a in CRASH_ADVICE if pattern in message), "")
+            self.fail(f"{label} raised {type(error).__name__}: {message}{advice}")
         for name, original, passed in zip(self._parameter_names(len(args)), args, copies,
                                            strict=True):
             where = changed_inside(original, passed)
             if where is not None:
                 also = " and returned None" if result is None else ""
-                self.fail(f"{label} changed its input in place ({name}{where}){also}; compute new "
-                          "arrays and return them (e.g. y = x * 2, or x.copy() first)")
+                changed = original
+                for key in re.findall(r"\[(.*?)\]", where):
+                    changed = changed[int(key) if key.isdigit() else key.strip("'\"")]
+                how = ("build a new list (e.g. list(sizes) + [...]) instead of appending to it"
+                       if isinstance(changed, list) else
+                       "compute new arrays and return them (e.g. y = x * 2, or x.copy() first)")
+                self.fail(f"{label} changed its input in place ({name}{where}){also}; {how}")
         return result
 
     def _parameter_names(self, count):
@@ -276,6 +282,20 @@ class Checker:
         print(f"✔ {self.exercise}: {self.passed}/{self.passed} checks passed")
 
 
+# Crashes a beginner meets often, and what to do instead of what NumPy's own message suggests.
+CRASH_ADVICE = [
+    ("truth value of an array", "`if` decides for one number only; for an array use "
+                                "np.where(condition, a, b), which decides element by element"),
+    ("only 0-dimensional arrays can be converted to Python scalars",
+     "the math module works on one number at a time; use NumPy's np.exp, np.tanh, ..., which "
+     "work on whole arrays"),
+    ("only length-1 arrays can be converted to Python scalars",
+     "the math module works on one number at a time; use NumPy's np.exp, np.tanh, ..., which "
+     "work on whole arrays"),
+    ("object is not iterable", "the input may be a single number: use NumPy operations on the "
+                               "whole array instead of a loop over it (or np.atleast_1d first)"),
+]
+
 CHECK_CALL = re.compile(r"\bcheck_\w+\(")
 
 
@@ -293,6 +313,16 @@ def _show_one_line(shell, etype, value, tb, tb_offset=None):
             return shell._showtraceback(etype, value, stb)
         value = (f"NameError: `{name}` is not defined yet: run the exercise cell above first "
                  f"(Shift+Enter), and keep the function's name `{name}`")
+    if issubclass(etype, NotImplementedError):
+        last = tb
+        while last is not None and last.tb_next is not None:
+            last = last.tb_next
+        func = last.tb_frame.f_code.co_name if last is not None else "<module>"
+        if func.startswith("<"):
+            stb = shell.InteractiveTB.structured_traceback(etype, value, tb, tb_offset=tb_offset)
+            return shell._showtraceback(etype, value, stb)
+        value = (f"`{func}` is not written yet: finish its exercise above (replace `raise "
+                 "NotImplementedError` with your code), then run this cell again")
     shell._showtraceback(etype, value, [f"✘ {value}"])
 
 
@@ -303,7 +333,7 @@ def _install_ipython_handler():
         return
     shell = get_ipython()
     if shell is not None:
-        shell.set_custom_exc((ExerciseFailed, NameError), _show_one_line)
+        shell.set_custom_exc((ExerciseFailed, NameError, NotImplementedError), _show_one_line)
 
 
 _install_ipython_handler()

@@ -1,5 +1,8 @@
 """The Checker behind every check cell: one line on success, one precise line on failure."""
 
+import math
+import re
+
 import nbformat
 import numpy as np
 import pytest
@@ -112,12 +115,36 @@ def test_in_a_notebook_a_check_of_an_undefined_function_says_what_to_do():
     """Only a check call names the exercise cell; any other NameError keeps its traceback."""
     from nbclient import NotebookClient
 
-    sources = ["import common.grading\ndef check_it(f):\n    pass",
-               "check_it(softmax)", "print(undefined_thing)"]
+    sources = ["import common.grading\ndef check_it(f):\n    pass\n"
+               "def relu(x):\n    raise NotImplementedError",
+               "check_it(softmax)", "print(undefined_thing)", "relu(1.0)"]
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(s) for s in sources])
     NotebookClient(nb, kernel_name="python3", allow_errors=True).execute()
-    (check,), (other,) = nb.cells[1].outputs, nb.cells[2].outputs
+    (check,), (other,), (unfinished,) = (cell.outputs for cell in nb.cells[1:])
     assert check.traceback == ["✘ NameError: `softmax` is not defined yet: run the exercise "
                                "cell above first (Shift+Enter), and keep the function's name "
                                "`softmax`"]
     assert len(other.traceback) > 1 and "undefined_thing" in other.traceback[-1]
+    assert unfinished.traceback == ["✘ `relu` is not written yet: finish its exercise above "
+                                    "(replace `raise NotImplementedError` with your code), then "
+                                    "run this cell again"]
+
+
+@pytest.mark.parametrize("func, advice", [
+    (lambda x: 1.0 if x > 0 else 0.0, "`if` decides for one number only; for an array use "
+                                      "np.where(condition, a, b)"),
+    (lambda x: np.array([math.exp(x)]), "use NumPy's np.exp, np.tanh, ..., which work on whole "
+                                        "arrays"),
+])
+def test_a_typical_crash_gets_advice_instead_of_numpys(func, advice):
+    with pytest.raises(ExerciseFailed, match=re.escape(advice)):
+        Checker("step", func).expect_close((np.array([1.0, -1.0]),), [1.0, 0.0])
+
+
+def test_a_list_changed_in_place_gets_list_advice():
+    def count(sizes):
+        sizes.append(1)
+        return 1.0
+
+    with pytest.raises(ExerciseFailed, match=r"\(sizes\); build a new list"):
+        Checker("count", count).expect_close(([2, 3],), 1.0)
