@@ -74,8 +74,9 @@ execute: $(RUNTIME)
 learner: $(RUNTIME)
 	$(BIN)/python -m common.classroom learner build/learner
 
+# ARGS="--make-test --browser" adds wall times of the tests (they need make test's tools).
 benchmark: $(RUNTIME)
-	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/run.py $(ARGS)
 
 # build/ only: workspace/ holds the learner's work and is never removed by make.
 clean:
