@@ -56,16 +56,20 @@ def _check_ndim(func, name, array, allowed):
 
 
 def _check_probabilities(func, y):
-    if np.any(y < 0) or np.any(y > 1) or np.any(np.isnan(y)):
+    if np.any(np.isnan(y)):
+        raise ValueError(f"{func}: y contains NaN: the forward pass overflowed somewhere before "
+                         "(a learning rate too large?)")
+    if np.any(y < 0) or np.any(y > 1):
         raise ValueError(f"{func}: expected y to hold probabilities in [0, 1], got values from "
-                         f"{np.nanmin(y):.4g} to {np.nanmax(y):.4g} "
+                         f"{np.min(y):.4g} to {np.max(y):.4g} "
                          "(pass the output of softmax or sigmoid, not the total input u)")
 
 
-def _class_targets(func, d, y):
+def _class_targets(func, d, y, y_shape):
     """Return the one-hot (or soft) targets of shape (N, K) for probabilities ``y`` (N, K).
 
-    ``d`` is either one-hot (the shape of ``y``) or label indices (shape (N,)).
+    ``d`` is either one-hot (the shape of ``y``) or label indices (shape (N,)). ``y_shape`` is
+    the shape the caller gave, for the message.
     """
     n, k = y.shape
     if d.shape == y.shape:
@@ -78,8 +82,9 @@ def _class_targets(func, d, y):
             raise ValueError(f"{func}: expected label indices d to be whole numbers in "
                              f"0..{k - 1} (y has {k} classes), got {d}")
         return np.eye(k)[d.astype(int)]
-    raise ValueError(f"{func}: expected d to be one-hot with the shape of y {y.shape} or label "
-                     f"indices of shape ({n},), got d of shape {d.shape}")
+    labels = "a single label" if len(y_shape) == 1 else f"label indices of shape ({n},)"
+    raise ValueError(f"{func}: expected d to be one-hot with the shape of y {y_shape} or "
+                     f"{labels}, got d of shape {d.shape}")
 
 
 def _as_batch(func, d, y):
@@ -102,6 +107,10 @@ def _binary_batch(func, d, y):
     """
     d = _as_float_array(func, "d", d)
     y = _as_float_array(func, "y", y)
+    if y.ndim == 0:
+        raise ValueError(f"{func}: expected y to be 1-D or 2-D, got the single number "
+                         f"{y.item():g}; pass one sample with one output as "
+                         f"np.array([{y.item():g}]) (and its target as an array too)")
     _check_ndim(func, "y", y, (1, 2))
     if d.shape != y.shape and d.size == y.size and y.shape[-1] == 1 and d.ndim < y.ndim:
         d = d.reshape(y.shape)
@@ -263,7 +272,7 @@ def cross_entropy_error(d, y):
         raise ValueError(f"{func}: expected at least 2 classes (softmax outputs), got y of shape "
                          f"{shape}; a single sigmoid output needs "
                          "binary_cross_entropy_error(d, y)")
-    d = _class_targets(func, d, y)
+    d = _class_targets(func, d, y, shape)
     return -np.sum(d * np.log(y + LOG_GUARD)) / y.shape[0]
 
 
@@ -280,6 +289,7 @@ def binary_cross_entropy_error(d, y):
 
     Shapes: ``y`` (K,) for one sample or (N, K) for a batch of sigmoid outputs; ``d`` the shape
     of ``y`` with values between 0 and 1 (with K = 1 also (N,), one target per sample).
+    A batch of N single outputs must be (N, 1): a flat (N,) ``y`` is one sample with N outputs.
     The result is a scalar.
     """
     d, y = _binary_batch("binary_cross_entropy_error", d, y)
@@ -307,12 +317,12 @@ def d_softmax_with_loss(d, y):
 
     .. math:: \frac{\partial E}{\partial u_{nk}} = \frac{y_{nk} - d_{nk}}{N}
 
-    the true gradient of the loss -log(y) (the 1/N comes from the batch average). It leaves
-    out the 1e-7 that ``cross_entropy_error`` adds for printing, so a gradient check against
-    that guarded loss shows a relative difference of about 1e-7 / y. Where the guard would
-    matter, a sample that is confidently wrong (y of the true class below about 1e-7), the
-    guarded loss is flat and its own derivative fades to 0; (y - d)/N keeps pushing, which is
-    what learning needs.
+    the true gradient of the loss :math:`-\frac{1}{N}\sum_n \sum_k d_{nk} \log y_{nk}` (the
+    1/N comes from the batch average). It leaves out the 1e-7 that ``cross_entropy_error``
+    adds for printing, so a gradient check against that guarded loss shows a relative
+    difference of about 1e-7 / y. Where the guard would matter, a sample that is confidently
+    wrong (y of the true class below about 1e-7), the guarded loss is flat and its own
+    derivative fades to 0; (y - d)/N keeps pushing, which is what learning needs.
 
     Shapes: ``y`` (K,) or (N, K) softmax outputs; ``d`` as in ``cross_entropy_error``.
     The result has the shape of ``y``.
@@ -324,7 +334,7 @@ def d_softmax_with_loss(d, y):
     if y.shape[1] == 1:
         raise ValueError(f"{func}: expected at least 2 classes for softmax, got y of shape "
                          f"{shape}; a single output column needs d_sigmoid_with_loss")
-    d = _class_targets(func, d, y)
+    d = _class_targets(func, d, y, shape)
     return ((y - d) / y.shape[0]).reshape(shape)
 
 
@@ -341,8 +351,9 @@ def d_sigmoid_with_loss(d, y):
     ``binary_cross_entropy_error`` is left out.
 
     Shapes: ``y`` (K,) for one sample or (N, K) for a batch of sigmoid outputs; ``d`` the shape
-    of ``y`` (with K = 1 also (N,)) with values between 0 and 1. The result has the shape of
-    ``y``.
+    of ``y`` (with K = 1 also (N,)) with values between 0 and 1. A batch of N single outputs
+    must be (N, 1): a flat (N,) ``y`` is one sample with N outputs (averaged over 1, not N).
+    The result has the shape of ``y``.
     """
     shape = np.shape(y)
     d, y = _binary_batch("d_sigmoid_with_loss", d, y)
@@ -391,7 +402,9 @@ def relative_error(a, b):
 
     .. math:: \max_i \frac{|a_i - b_i|}{\max(|a_i| + |b_i|,\ 10^{-12})}
 
-    Around 1e-7 or below means the two agree; 1e-2 or above means a bug.
+    0 means equal, 1 means opposite signs (or one side 0). It is the worst single entry, so in
+    a gradient check one entry that is nearly 0 (a sum that cancels) or next to a kink can show
+    a large value although the gradient is right; lesson 05 measures a whole gradient by norm.
 
     Shapes: ``a`` and ``b`` the same shape; the result is a scalar.
     """

@@ -22,7 +22,8 @@ def random_network(rng, sizes):
 def forward(network, x):
     r"""Forward pass, keeping what the backward pass reuses.
 
-    Shapes: ``x`` (N, D) or (D,); returns ``u1`` and ``z1`` (N, H) and ``y`` (N, K).
+    Shapes: ``x`` (N, D), a batch (one sample is a (1, D) row: ``backward`` needs the batch
+    axis); returns ``u1`` and ``z1`` (N, H) and ``y`` (N, K).
     """
     u1 = np.dot(x, network["W1"]) + network["b1"]
     z1 = functions.relu(u1)

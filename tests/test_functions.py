@@ -326,6 +326,16 @@ BAD_INPUTS = [
     (F.cross_entropy_error, (np.array([1, 0, 0]), np.full((2, 3), 1 / 3)), ValueError,
      r"cross_entropy_error: expected d to be one-hot with the shape of y \(2, 3\) or label "
      r"indices of shape \(2,\), got d of shape \(3,\)"),
+    (F.cross_entropy_error, ([0, 0, 1], [0.2, 0.8]), ValueError,
+     r"cross_entropy_error: expected d to be one-hot with the shape of y \(2,\) or a single "
+     r"label, got d of shape \(3,\)"),
+    (F.cross_entropy_error, (np.array([0, 1]), np.array([[np.nan, 0.5]])), ValueError,
+     r"cross_entropy_error: y contains NaN: the forward pass overflowed .*learning rate"),
+    (F.binary_cross_entropy_error, (1, 0.8), ValueError,
+     r"binary_cross_entropy_error: .* got the single number 0.8; pass one sample with one "
+     r"output as np.array\(\[0.8\]\)"),
+    (F.d_sigmoid_with_loss, (1, 0.8), ValueError,
+     r"d_sigmoid_with_loss: .* pass one sample with one output as np.array\(\[0.8\]\)"),
     (F.cross_entropy_error, (np.array([1, 1, 0]), np.full(3, 1 / 3)), ValueError,
      r"cross_entropy_error: expected each row of the one-hot target d .* sum to 1"),
     (F.cross_entropy_error, (np.array([0, 1]), np.array([2.0, -1.0])), ValueError,
