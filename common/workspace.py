@@ -33,6 +33,25 @@ def kernel_language_info():
     return dict(IPythonKernel.language_info)
 
 
+def keep_language_info(model, path, contents_manager, **kwargs):
+    """Jupyter pre-save hook: a notebook keeps the ``language_info`` its file already holds.
+
+    When a notebook opens, JupyterLab writes the kernel's ``language_info`` into it, Python
+    version included. The committed lessons leave the version out (``make execute`` drops it, so
+    they do not change with every Python); without this hook, opening and saving a lesson would
+    change the file although nothing in it was edited.
+    """
+    if model.get("type") != "notebook" or not isinstance(model.get("content"), dict):
+        return
+    try:
+        with open(contents_manager._get_os_path(path), encoding="utf-8") as file:
+            kept = json.load(file).get("metadata", {}).get("language_info")
+    except (OSError, ValueError, AttributeError):
+        return  # a new notebook, or not a file: nothing to keep
+    if kept is not None:
+        model["content"].setdefault("metadata", {})["language_info"] = kept
+
+
 def update_workspace(folder=WORKSPACE, reference=REFERENCE, quiet=False):
     """Create the workspace, or copy in the lessons it lacks; never overwrite a notebook there.
 

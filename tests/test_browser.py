@@ -612,6 +612,15 @@ def _learner_path(page, lab_server, grade, tmp_path):
     solved = "\n".join(line for line in exercise.source.splitlines()
                        if line.strip() not in (classroom.BEGIN, classroom.END))
 
+    # A committed lesson, opened and saved with nothing edited, is the same file.
+    committed = lab_server["root"] / "notebooks" / lesson
+    before = committed.read_bytes()
+    _open(page, f"notebooks/{lesson}")
+    page.evaluate(DIRTY_AFTER_KERNEL_INFO_JS)
+    page.evaluate(SAVE_JS)
+    assert committed.read_bytes() == before, f"opening and saving notebooks/{lesson} changed it"
+    page.evaluate(CLOSE_ALL_JS)
+
     _open(page, f"workspace/{lesson}")
     assert not page.evaluate(DIRTY_AFTER_KERNEL_INFO_JS), \
         f"opening workspace/{lesson} marked it modified before anything was edited"
