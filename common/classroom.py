@@ -17,6 +17,7 @@ cell, which the grader (``common.grader``) compares against to detect tampering 
 the check's output. The learner's own copy lives in ``workspace/`` (``common.workspace``).
 """
 
+import ast
 import copy
 import hashlib
 import html
@@ -86,13 +87,14 @@ def strip_solution(source, where):
 def learner_edition(nb, name):
     """Return the learner's copy of a notebook and the hashes of its check cells."""
     nb = copy.deepcopy(nb)
-    checks, last_exercise = {}, None
+    checks, last_exercise, unfinished = {}, None, set()
     for index, cell in enumerate(nb.cells):
         where = f"{name}, cell {index}"
         if cell.cell_type != "code":
             continue
         if "exercise" in tags(cell):
             last_exercise = cell.source  # before stripping: the name is on the def line
+            unfinished |= names_of(cell.source)[0]
             cell.source = strip_solution(cell.source, where)
         elif BEGIN in cell.source:
             raise ValueError(f"{where}: a solution region outside an exercise cell")
@@ -101,9 +103,37 @@ def learner_edition(nb, name):
                                "exercise": exercise_name(cell, last_exercise)}
             # JupyterLab's Run All goes on past a failing check, so the lesson still runs.
             cell.metadata["tags"] = [*tags(cell), "raises-exception"]
+        elif "exercise" not in tags(cell):
+            defined, used = names_of(cell.source)
+            if used & unfinished:  # fails until an exercise is done: Run All must go on
+                if "raises-exception" not in tags(cell):
+                    cell.metadata["tags"] = [*tags(cell), "raises-exception"]
+                unfinished |= defined
+            else:
+                unfinished -= defined
         cell.outputs = []
         cell.execution_count = None
     return nb, checks
+
+
+def names_of(source):
+    """The names a cell's top level defines, and the names it reads before defining them."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:  # IPython syntax such as %timeit: judge by the words alone
+        return set(), set(re.findall(r"[A-Za-z_]\w*", source))
+    defined, free = set(), set()
+    for node in tree.body:
+        free |= {n.id for n in ast.walk(node)
+                 if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)} - defined
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            defined.add(node.name)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            defined |= {(a.asname or a.name).split(".")[0] for a in node.names}
+        else:
+            defined |= {n.id for n in ast.walk(node)
+                        if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+    return defined, free
 
 
 def exercise_name(check_cell, exercise_source):
