@@ -1,6 +1,8 @@
 """The checks of lesson 05 accept right answers written many ways and reject typical wrong ones
 with a hint a beginner can act on."""
 
+import types
+
 import numpy as np
 import pytest
 
@@ -16,6 +18,11 @@ from common.checks.backpropagation import (
 )
 from common.functions import numerical_gradient
 
+# The check refuses B._chain itself while the learner's function runs, so the wrong answers
+# below are built with a copy of it: the same code under another function object.
+chain = types.FunctionType(B._chain.__code__, B._chain.__globals__, "chain")
+chain.__kwdefaults__ = B._chain.__kwdefaults__
+
 
 def stub(*args):
     """The exercise as handed out."""
@@ -23,19 +30,20 @@ def stub(*args):
 
 
 # ---------------------------------------------------------------------------------------------
-# backward_regression(network, x, d, u1, z1, y): ReLU hidden layer, identity output, MSE
+# backward_regression(network, x, d, u1, z1, y): ReLU hidden layer, identity output, the
+# lecture's squared error 1/2 ||y - d||^2 per sample, averaged over the batch
 
 
 def regression_as_in_the_notebook(network, x, d, u1, z1, y):
-    delta2 = (y - d) / y.size
+    delta2 = (y - d) / len(y)
     delta1 = (delta2 @ network["W2"].T) * functions.d_relu(u1)
     return {"W1": x.T @ delta1, "b1": delta1.sum(axis=0),
             "W2": z1.T @ delta2, "b2": delta2.sum(axis=0)}
 
 
 def regression_with_einsum_and_a_mask(network, x, d, u1, z1, y):
-    n, k = y.shape
-    delta2 = (y - d) / (n * k)
+    n, _ = y.shape
+    delta2 = (y - d) / n
     delta1 = np.einsum("nk,hk->nh", delta2, network["W2"]) * np.where(u1 > 0, 1.0, 0.0)
     return {"W1": np.einsum("nd,nh->dh", x, delta1), "b1": np.einsum("nh->h", delta1),
             "W2": np.einsum("nh,nk->hk", z1, delta2), "b2": np.einsum("nk->k", delta2)}
@@ -45,7 +53,7 @@ def regression_sample_by_sample(network, x, d, u1, z1, y):
     """Loops over the samples, adding each one's gradient, with np.dot and (u1 >= 0)."""
     grad = {key: np.zeros_like(value, dtype=float) for key, value in network.items()}
     for n in range(len(x)):
-        delta2 = (y[n] - d[n]) / np.prod(y.shape)
+        delta2 = (y[n] - d[n]) / y.shape[0]
         delta1 = np.dot(network["W2"], delta2) * (u1[n] >= 0)
         grad["W2"] += np.outer(z1[n], delta2)
         grad["b2"] += delta2
@@ -55,9 +63,9 @@ def regression_sample_by_sample(network, x, d, u1, z1, y):
 
 
 def regression_from_the_loss_derivative(network, x, d, u1, z1, y):
-    """dE/dy from the definition E = sum((y - d)**2) / (2 * M), written out by hand."""
-    m = float(len(y.ravel()))
-    delta2 = 2 * (y - d) / (2 * m)
+    """dE/dy from the definition E = sum((y - d)**2) / (2 * N), written out by hand."""
+    n = float(y.shape[0])
+    delta2 = 2 * (y - d) / (2 * n)
     return _layers_from(network, x, z1, u1, delta2)
 
 
@@ -84,8 +92,8 @@ def test_backward_regression_not_done(not_done):
 def regression_with(delta2=None, **change):
     """The reference backward pass with its output delta or one layer rule replaced."""
     def backward(network, x, d, u1, z1, y):
-        delta = (y - d) / y.size if delta2 is None else delta2(y, d)
-        return B._chain(network, x, [u1], [z1], delta, **change)
+        delta = (y - d) / len(y) if delta2 is None else delta2(y, d)
+        return chain(network, x, [u1], [z1], delta, **change)
     return backward
 
 
@@ -102,8 +110,22 @@ def regression_uses_the_softmax_delta(network, x, d, u1, z1, y):
     return _layers_from(network, x, z1, u1, delta_of(d, y))
 
 
+def regression_uses_the_numerical_gradient(network, x, d, u1, z1, y):
+    def loss(_):
+        return 0.5 * np.sum((B.reference_forward_regression(network, x)[2] - d) ** 2) / len(x)
+    return {key: numerical_gradient(loss, network[key]) for key in network}
+
+
+def regression_uses_the_check_helper(network, x, d, u1, z1, y):
+    return B._chain(network, x, [u1], [z1], (y - d) / len(y))
+
+
+def regression_uses_the_2_layer_reference(network, x, d, u1, z1, y):
+    return networks.backward(network, x, d, u1, z1, y)
+
+
 def regression_w2_not_transposed(network, x, d, u1, z1, y):
-    delta2 = (y - d) / y.size
+    delta2 = (y - d) / len(y)
     delta1 = (delta2 @ network["W2"]) * (u1 > 0)
     return {"W1": x.T @ delta1, "b1": delta1.sum(axis=0),
             "W2": z1.T @ delta2, "b2": delta2.sum(axis=0)}
@@ -126,7 +148,7 @@ def regression_updates_in_place(network, x, d, u1, z1, y):
 
 def regression_keepdims(network, x, d, u1, z1, y):
     grad = regression_as_in_the_notebook(network, x, d, u1, z1, y)
-    grad["b2"] = np.sum((y - d) / y.size, axis=0, keepdims=True)
+    grad["b2"] = np.sum((y - d) / len(y), axis=0, keepdims=True)
     return grad
 
 
@@ -136,19 +158,45 @@ def regression_int_bias(network, x, d, u1, z1, y):
     return grad
 
 
+def regression_bias_not_summed(network, x, d, u1, z1, y):
+    grad = regression_as_in_the_notebook(network, x, d, u1, z1, y)
+    grad["b2"] = (y - d) / len(y)
+    return grad
+
+
+def regression_delta_collapsed(network, x, d, u1, z1, y):
+    delta2 = np.mean(y - d)  # one number instead of (N, K)
+    delta1 = np.dot(delta2, network["W2"].T) * functions.d_relu(u1)
+    return {"W1": np.dot(x.T, delta1), "b1": np.sum(delta1, axis=0),
+            "W2": np.dot(z1.T, delta2), "b2": np.sum(delta2, axis=0)}
+
+
+def regression_dict_with_a_none(network, x, d, u1, z1, y):
+    grad = regression_as_in_the_notebook(network, x, d, u1, z1, y)
+    grad["W1"] = None
+    return grad
+
+
 # name: (wrong backward_regression, a piece of the message its failure must show)
 WRONG_REGRESSIONS = {
-    "delta over N only (lesson 04's one-output formula)": (
-        regression_with(lambda y, d: (y - d) / len(y)), "N * K of them, not only over the N"),
-    "no average": (regression_with(lambda y, d: y - d), "delta2 leaves out the average"),
-    "sign flipped": (regression_with(lambda y, d: (d - y) / y.size), "the sign is flipped"),
-    "half again": (regression_with(lambda y, d: (y - d) / (2 * y.size)),
+    "delta over N K (mean_squared_error's)": (
+        regression_with(lambda y, d: (y - d) / y.size), "the delta of functions.mean_squared"),
+    "no average": (regression_with(lambda y, d: y - d), "leaves out the batch average"),
+    "delta over K": (regression_with(lambda y, d: (y - d) / y.shape[1]),
+                     "divides by the number of outputs"),
+    "precedence slip": (regression_with(lambda y, d: (y - d) / len(y) * y.shape[1]),
+                        "Python reads (y - d) / n * k as ((y - d) / n) * k"),
+    "sign flipped": (regression_with(lambda y, d: (d - y) / len(y)), "the sign is flipped"),
+    "half again": (regression_with(lambda y, d: (y - d) / (2 * len(y))),
                    "cancels the 2 of its derivative"),
-    "factor 2 kept": (regression_with(lambda y, d: 2 * (y - d) / y.size),
+    "factor 2 kept": (regression_with(lambda y, d: 2 * (y - d) / len(y)),
                       "has a 1/2 in front"),
-    "output treated as ReLU": (regression_with(lambda y, d: (y - d) / y.size * (y > 0)),
+    "output treated as ReLU": (regression_with(lambda y, d: (y - d) / len(y) * (y > 0)),
                                "the output is the identity"),
-    "W2 not transposed": (regression_w2_not_transposed, "needs W2.T"),
+    "W2 not transposed (a shape error, named from the square case)": (
+        regression_w2_not_transposed, "raised ValueError: matmul"),
+    "inputs of the two layers swapped": (None, "grad['W2'] uses z1"),
+    "u1 as the input of layer 2": (None, "not its total input u1"),
     "input not transposed": (regression_with(grad_w=lambda a, delta: np.dot(a, delta)),
                              "transpose the layer's input"),
     "operands swapped": (regression_with(grad_w=lambda a, delta: np.dot(delta.T, a)),
@@ -157,13 +205,25 @@ WRONG_REGRESSIONS = {
                       "do not average again"),
     "bias over axis 1": (regression_with(grad_b=lambda delta: delta.sum(axis=1)), "not axis=1"),
     "bias without axis": (regression_with(grad_b=np.sum), "one value per unit"),
+    "bias not summed over the batch": (regression_bias_not_summed, "one row per sample"),
+    "delta collapsed into one number": (regression_delta_collapsed,
+                                        "the output delta has the shape (N, K) of y"),
+    "a None inside the dict": (regression_dict_with_a_none,
+                               "grad['W1'] is None: compute it before building the dict"),
     "no derivative": (regression_with(slope=lambda layer: 1.0), "forgets the activation's"),
     "library delegation": (regression_uses_the_library,
-                           "write it yourself, without functions.d_mean_squared_error"),
+                           "write delta2 yourself, without functions.d_mean_squared_error: "
+                           "it is the delta of another loss"),
+    "numerical gradient": (regression_uses_the_numerical_gradient,
+                           "without functions.numerical_gradient"),
+    "the check's own helper": (regression_uses_the_check_helper,
+                               "without backpropagation._chain"),
+    "the 2-layer reference": (regression_uses_the_2_layer_reference,
+                              "without networks.backward"),
     "reference delegation": (regression_uses_the_reference,
                              "without backpropagation.reference_backward_regression"),
     "softmax delta, imported under another name": (
-        regression_uses_the_softmax_delta, "without functions.d_softmax_with_loss"),
+        regression_uses_the_softmax_delta, "without functions.d_softmax_with_loss: it is the"),
     "lists": (regression_returns_lists, "should return a NumPy array, got a list"),
     "prints instead of returning": (regression_prints, "returned None: end the function with"),
     "changes the network in place": (regression_updates_in_place, "network['W2']"),
@@ -172,30 +232,60 @@ WRONG_REGRESSIONS = {
 }
 
 
+def _wrong_regression(name):
+    """The wrong answers of WRONG_REGRESSIONS that need the kept values."""
+    def backward(network, x, d, u1, z1, y):
+        inputs = {"inputs of the two layers swapped": (z1, x),
+                  "u1 as the input of layer 2": (x, u1)}[name]
+        return chain(network, x, [u1], [z1], (y - d) / len(y),
+                     inputs=lambda layer: inputs[layer - 1])
+    return backward
+
+
 @pytest.mark.parametrize("name", WRONG_REGRESSIONS)
 def test_backward_regression_mistakes_fail_with_hint(name, rejected):
     wrong, hint = WRONG_REGRESSIONS[name]
+    wrong = wrong or _wrong_regression(name)
     assert hint in rejected(check_backward_regression, wrong, "backward_regression")
 
 
-def test_backward_regression_mistake_is_named_on_the_course_example(rejected):
+def test_backward_regression_mistake_is_named_on_the_first_case(rejected):
+    """The first case has different sizes everywhere, so the first message is unambiguous."""
     message = rejected(check_backward_regression, WRONG_REGRESSIONS[
-        "delta over N only (lesson 04's one-output formula)"][0], "backward_regression")
-    assert "3-3-3 network" in message and "grad['b2']" in message
+        "delta over N K (mean_squared_error's)"][0], "backward_regression")
+    assert "4-6-3 network with a batch of 5" in message and "grad['b2']" in message
     assert "should be" in message and "got" in message
+
+
+def test_a_right_value_of_the_wrong_type_gets_no_mistake_hint(rejected):
+    """A hint whose wrong value equals the right one (a mistake in another key) is not given."""
+    message = rejected(check_backward_regression, regression_returns_lists, "backward_regression")
+    assert message.endswith("(np.array(...) turns a list into one)"), message
+
+
+def test_a_missing_transpose_is_named_in_the_shape_error(rejected):
+    message = rejected(check_backward_regression, regression_w2_not_transposed,
+                       "backward_regression")
+    assert "4-6-3 network" in message and "delta1 needs W2.T" in message
+
+
+def test_an_unknown_shape_error_gets_the_sizes(rejected):
+    message = rejected(check_backward_regression, regression_delta_collapsed,
+                       "backward_regression")
+    assert "here N = 5, D = 4, H = 6, K = 3" in message
 
 
 def test_the_activation_instead_of_its_derivative_is_named(rejected):
     def backward(network, x, d, u1, z1, y):
-        return B._chain(network, x, [u1], [z1], (y - d) / y.size, slope=lambda layer: z1)
+        return chain(network, x, [u1], [z1], (y - d) / len(y), slope=lambda layer: z1)
 
     assert "not by the activation" in rejected(check_backward_regression, backward,
                                                "backward_regression")
 
 
 def test_regression_reference_matches_the_numerical_gradient_and_lesson_04():
-    """The reference is the true gradient of mean_squared_error; for one output column it is
-    lesson 04's backward (delta2 = d_mean_squared_error(d, y) = (y - d) / N)."""
+    """The reference is the true gradient of the lecture's squared error; for one output column
+    it is lesson 04's backward (delta2 = d_mean_squared_error(d, y) = (y - d) / N)."""
     for _, network, x, d in B._regression_cases():
         kept = reference_forward_regression(network, x)
         grad = reference_backward_regression(network, x, d, *kept)
@@ -203,14 +293,37 @@ def test_regression_reference_matches_the_numerical_gradient_and_lesson_04():
             numerical = numerical_gradient(
                 lambda _, net=network, x=x, d=d: B._regression_loss(net, x, d), network[key])
             np.testing.assert_allclose(grad[key], numerical, rtol=1e-5, atol=1e-9)
-        delta2 = functions.d_mean_squared_error(d, kept[2])
-        np.testing.assert_allclose(grad["b2"], delta2.sum(axis=0), rtol=1e-12)
+        if d.shape[1] == 1:
+            delta2 = functions.d_mean_squared_error(d, kept[2])
+            np.testing.assert_allclose(grad["b2"], delta2.sum(axis=0), rtol=1e-12)
+
+
+def test_squared_error_is_k_times_mean_squared_error():
+    d, y = np.array([[2.0, 4.0], [0.0, 1.0], [1.0, 1.0]]), np.array([[1.0, 2.0], [0.5, 0.0],
+                                                                      [1.0, 3.0]])
+    assert np.isclose(B.squared_error(d, y), 2 * functions.mean_squared_error(d, y))
+    assert np.isclose(B.squared_error(d, y), 0.5 * (1 + 4 + 0.25 + 1 + 4) / 3)
+
+
+def test_gradient_error_is_measured_by_norm():
+    assert B.gradient_error(np.array([1.0, 1e-12]), np.array([1.0, -1e-12])) < 1e-11
+    assert np.isclose(B.gradient_error(np.array([5.0, 0.0]), np.array([1.0, 0.0])), 4 / 6)
+    assert B.gradient_error(np.zeros(2), np.zeros(2)) == 0.0
+    with pytest.raises(ValueError, match=r"gradient_error: expected a and b of the same shape"):
+        B.gradient_error(np.zeros(2), np.zeros(3))
 
 
 def test_regression_cases_cover_both_output_widths():
     widths = {network["W2"].shape[1] for _, network, _, _ in B._regression_cases()}
     assert {1, 2} <= widths
     assert "course's 2-3-2" in B._regression_cases()[1][0]
+
+
+@pytest.mark.parametrize("cases", [B._regression_cases, B._3layer_cases])
+def test_the_first_case_has_different_sizes_everywhere(cases):
+    _, network, x, d = cases()[0]
+    sizes = [len(x), x.shape[1], *(network[f"b{i}"].size for i in range(1, len(network) // 2))]
+    assert len(set(sizes + [d.shape[1]])) == len(sizes) + 1
 
 
 # ---------------------------------------------------------------------------------------------
@@ -238,10 +351,18 @@ def three_layer_loop_over_layers(network, x, d, u1, z1, u2, z2, y):
     return grad
 
 
+def two_layer_backward(network, x, d, u1, z1, y):
+    """A learner's own backward pass of section 3 to 6's 2-layer network."""
+    delta2 = functions.d_softmax_with_loss(d, y)
+    delta1 = np.dot(delta2, network["W2"].T) * functions.d_relu(u1)
+    return {"W1": np.dot(x.T, delta1), "b1": np.sum(delta1, axis=0),
+            "W2": np.dot(z1.T, delta2), "b2": np.sum(delta2, axis=0)}
+
+
 def three_layer_reusing_the_two_layer_backward(network, x, d, u1, z1, u2, z2, y):
-    """The top two layers are lesson 05's 2-layer network with input z1: reuse its backward."""
+    """The top two layers are a 2-layer network with input z1: reuse one's backward."""
     top = {"W1": network["W2"], "b1": network["b2"], "W2": network["W3"], "b2": network["b3"]}
-    upper = networks.backward(top, z1, d, u2, z2, y)
+    upper = two_layer_backward(top, z1, d, u2, z2, y)
     delta2 = (functions.d_softmax_with_loss(d, y) @ network["W3"].T) * (u2 > 0)
     delta1 = np.einsum("nj,ij->ni", delta2, network["W2"]) * (u1 > 0)
     return {"W3": upper["W2"], "b3": upper["b2"], "W2": upper["W1"], "b2": upper["b1"],
@@ -265,7 +386,7 @@ def test_backward_3layer_not_done(not_done):
 def three_layer_with(delta3=None, **change):
     def backward(network, x, d, u1, z1, u2, z2, y):
         delta = (y - d) / len(y) if delta3 is None else delta3(y, d)
-        return B._chain(network, x, [u1, u2], [z1, z2], delta, **change)
+        return chain(network, x, [u1, u2], [z1, z2], delta, **change)
     return backward
 
 
@@ -285,12 +406,53 @@ def three_layer_changes_a_kept_value(network, x, d, u1, z1, u2, z2, y):
     return grad
 
 
+def three_layer_sigmoid_delta(network, x, d, u1, z1, u2, z2, y):
+    grad = three_layer_as_in_the_notebook(network, x, d, u1, z1, u2, z2, y)
+    grad["b3"] = functions.d_sigmoid_with_loss(d, y).sum(axis=0)  # the same numbers here
+    return grad
+
+
+def three_layer_uses_the_numerical_gradient(network, x, d, u1, z1, u2, z2, y):
+    def loss(_):
+        return -np.sum(d * np.log(B.reference_forward_3layer(network, x)[-1])) / len(x)
+    return {key: numerical_gradient(loss, network[key]) for key in network}
+
+
+def three_layer_uses_the_check_helper(network, x, d, u1, z1, u2, z2, y):
+    return B._chain(network, x, [u1, u2], [z1, z2], (y - d) / len(y))
+
+
+def three_layer_bias_not_summed(network, x, d, u1, z1, u2, z2, y):
+    grad = three_layer_as_in_the_notebook(network, x, d, u1, z1, u2, z2, y)
+    grad["b2"] = (grad["b2"] * 0 + 1) * np.ones((len(x), 1))  # (N, H2): one row per sample
+    return grad
+
+
 WRONG_3LAYERS = {
     "no average": (three_layer_with(lambda y, d: y - d), "the loss is the average"),
+    "divided by N K": (three_layer_with(lambda y, d: (y - d) / y.size),
+                       "averages over the N samples only"),
+    "diagonal softmax Jacobian": (three_layer_with(lambda y, d: -d * (1 - y) / len(y)),
+                                  "the softmax's derivative is not diagonal"),
     "sign flipped": (three_layer_with(lambda y, d: (d - y) / len(y)), "the sign is flipped"),
     "softmax slope again": (three_layer_with(lambda y, d: (y - d) * y * (1 - y) / len(y)),
                             "do not multiply by y (1 - y)"),
     "no derivative in layer 2": (None, "layer 2's own"),
+    "d_relu(u1) in delta2 (a shape error, named from the square case)": (
+        None, "delta2 takes the derivative of its own layer, d_relu(u2)"),
+    "d_relu(u2) in delta1": (None, "delta1 takes the derivative of its own layer, d_relu(u1)"),
+    "delta1 from delta3 through W3.T": (None, "not from delta3 (through W3.T)"),
+    "W2 not transposed in delta1": (None, "delta1 needs W2.T"),
+    "W1 from z1": (None, "the input of layer 1 is x"),
+    "u2 as the input of layer 3": (None, "not its total input u2"),
+    "u1 as the input of layer 2": (None, "not its total input u1"),
+    "sigmoid delta": (three_layer_sigmoid_delta, "this network's output is a softmax: use "
+                                                 "functions.d_softmax_with_loss"),
+    "numerical gradient": (three_layer_uses_the_numerical_gradient,
+                           "without functions.numerical_gradient"),
+    "the check's own helper": (three_layer_uses_the_check_helper,
+                               "without backpropagation._chain"),
+    "bias not summed over the batch": (three_layer_bias_not_summed, "one row per sample"),
     "W3 not transposed": (None, "needs W3.T"),
     "delta1 from delta3": (None, "from the delta of the layer just above"),
     "delta2 through W2": (None, "delta2 uses W3.T"),
@@ -321,8 +483,19 @@ def _wrong_3layer(name):
             "derivatives swapped": dict(slope=lambda layer: functions.d_relu(us[2 - layer])),
             "wrong input of layer 3": dict(inputs=lambda layer: (x, z1, z1)[layer - 1]),
             "wrong input of layer 2": dict(inputs=lambda layer: (x, x, z2)[layer - 1]),
+            "d_relu(u1) in delta2 (a shape error, named from the square case)": dict(
+                slope=lambda layer: functions.d_relu(u1)),
+            "d_relu(u2) in delta1": dict(slope=lambda layer: functions.d_relu(u2)),
+            "delta1 from delta3 through W3.T": dict(
+                back=lambda layer, deltas: deltas[3] @ network["W3"].T),
+            "W2 not transposed in delta1": dict(
+                back=lambda layer, deltas: deltas[2] @ network["W2"] if layer == 1
+                else deltas[3] @ network["W3"].T),
+            "W1 from z1": dict(inputs=lambda layer: (z1, z1, z2)[layer - 1]),
+            "u2 as the input of layer 3": dict(inputs=lambda layer: (x, z1, u2)[layer - 1]),
+            "u1 as the input of layer 2": dict(inputs=lambda layer: (x, u1, z2)[layer - 1]),
         }[name]
-        return B._chain(network, x, us, zs, delta3, **change)
+        return chain(network, x, us, zs, delta3, **change)
     return backward
 
 

@@ -1,24 +1,48 @@
 """Checks for lesson 05, backpropagation: two backward passes the lesson explains but never writes.
 
 ``check_backward_regression(backward_regression)`` tests the backward pass of the lecture's
-regression network (ReLU hidden layer, identity output, ``mean_squared_error``), whose output
-delta the learner derives. ``check_backward_3layer(backward_3layer)`` tests the backward pass of
-a network with two ReLU hidden layers and a softmax output. Both compare with the references
-below and with ``numerical_gradient`` of the loss, and name the typical mistake (a missing
-transpose, the wrong weight or the wrong derivative for a layer, a forgotten or doubled
-average, the bias summed over the wrong axis) when they see one.
+regression network (ReLU hidden layer, identity output, the lecture's squared error
+1/2 ||y - d||^2 per sample averaged over the batch), whose output delta the learner derives.
+``check_backward_3layer(backward_3layer)`` tests the backward pass of a network with two ReLU
+hidden layers and a softmax output. Both compare with the references below and with
+``numerical_gradient`` of the loss, and name the typical mistake (a missing transpose, the wrong
+weight, input or derivative for a layer, a forgotten or doubled average, the bias summed over
+the wrong axis) when they see one. The first case of each has different sizes everywhere
+(N, D, H, K), so that each mistake gives its own numbers; a mistake that only runs when the
+sizes agree is recognised on a square case and named in the shape error.
 """
 
 import numpy as np
 
 from common import functions, networks
 from common.functions import numerical_gradient
-from common.grading import Checker
+from common.grading import Checker, ExerciseFailed, ExerciseNotDone
 
-#: The largest relative error between an analytic and a numerical gradient that counts as equal.
+#: The largest gradient_error between an analytic and a numerical gradient that counts as equal.
 #: The checks' cases keep every total input well away from ReLU's kink and use losses without
-#: the 1e-7 guard, so a right answer lands near 1e-9.
+#: the 1e-7 guard, so a right answer lands near 1e-10.
 NUMERICAL_TOLERANCE = 1e-6
+
+
+def gradient_error(a, b):
+    r"""How far two gradients are apart, measured against their size.
+
+    .. math:: \frac{\lVert a - b \rVert}{\lVert a \rVert + \lVert b \rVert}
+
+    with the Euclidean norm over all entries. 0 means equal, 1 means opposite (or one side 0).
+    Unlike ``functions.relative_error`` (the worst single entry), an entry that is nearly 0
+    by cancellation cannot blow it up. For a right backward pass checked against the loss it
+    differentiates, it is about 1e-9 or below; see lesson 05 for how to read it.
+
+    Shapes: ``a`` and ``b`` the same shape; the result is a float.
+    """
+    a = np.asarray(a, dtype=float)
+    b = np.asarray(b, dtype=float)
+    if a.shape != b.shape:
+        raise ValueError(f"gradient_error: expected a and b of the same shape, got a {a.shape} "
+                         f"and b {b.shape}")
+    scale = np.linalg.norm(a) + np.linalg.norm(b)
+    return float(np.linalg.norm(a - b) / max(scale, 1e-12))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -41,17 +65,30 @@ def reference_forward_regression(network, x):
     return u1, z1, np.dot(z1, network["W2"]) + network["b2"]
 
 
-def reference_backward_regression(network, x, d, u1, z1, y):
-    r"""Gradients of ``mean_squared_error(d, y)`` for the regression network.
+def squared_error(d, y):
+    r"""The lecture's squared error: 1/2 ||y - d||^2 for each sample, averaged over the batch.
 
-    .. math:: \delta_2 = \frac{y - d}{N K}, \qquad
+    .. math:: E = \frac{1}{N} \sum_{n=1}^{N} \frac{1}{2} \sum_{k=1}^{K} (y_{nk} - d_{nk})^2
+
+    It is K times ``functions.mean_squared_error``, which averages over the K outputs too.
+
+    Shapes: ``d`` and ``y`` (N, K); the result is a float.
+    """
+    y = np.asarray(y, dtype=float)
+    return float(np.sum(np.square(y - d)) / (2 * y.shape[0]))
+
+
+def reference_backward_regression(network, x, d, u1, z1, y):
+    r"""Gradients of ``squared_error(d, y)`` for the regression network.
+
+    .. math:: \delta_2 = \frac{y - d}{N}, \qquad
               \delta_1 = (\delta_2 W_2^\top) \odot \mathrm{relu}'(u_1)
 
-    (the loss averages over all N K elements of y, and the identity output has slope 1).
-    Returns a dict with the keys and shapes of ``network``.
+    (the 1/2 cancels the square's 2, the batch average brings the 1/N, and the identity output
+    has slope 1). Returns a dict with the keys and shapes of ``network``.
     """
-    delta2 = (np.asarray(y, dtype=float) - d) / np.size(y)
-    return _chain(network, x, [u1], [z1], delta2)
+    y = np.asarray(y, dtype=float)
+    return _chain(network, x, [u1], [z1], (y - d) / y.shape[0])
 
 
 def reference_forward_3layer(network, x):
@@ -110,13 +147,19 @@ def _chain(network, x, us, zs, delta_out, *, back=None, slope=None, inputs=None,
     return grad
 
 
+#: What neither exercise may call: the references, the numerical gradient (it would give the
+#: answer without backpropagation) and the helper that computes the references.
+_REFERENCES = ("numerical_gradient", networks.backward, reference_backward_regression,
+               reference_backward_3layer, _chain)
+
+
 # ----------------------------------------------------------------------------------------------
 # Losses for the numerical gradient: without the 1e-7 guard, so that a right answer agrees to
 # rounding level
 
 
 def _regression_loss(network, x, d):
-    return functions.mean_squared_error(d, reference_forward_regression(network, x)[2])
+    return squared_error(d, reference_forward_regression(network, x)[2])
 
 
 def _softmax_loss_from_logits(d, u):
@@ -157,15 +200,15 @@ def _away_from_kinks(seed, sizes, n, forward, margin=0.05):
 
 
 def _regression_cases():
-    """(label, network, x, d): a square one first (N = H = K = 3: a missing transpose still
-    runs, and every typical mistake gives a different number), the lecture's 2-3-2 example,
-    a one-output batch as in DN15 (where (y - d) / N is right) and a two-output batch."""
+    """(label, network, x, d), first a random batch with different sizes everywhere (N = 5,
+    D = 4, H = 6, K = 3: each mistake gives its own numbers), then the lecture's 2-3-2 example,
+    a one-output batch as in DN15, and last the square case of ``_regression_square``."""
     rng = np.random.default_rng(505)
     course = {"W1": np.array([[0.1, 0.3, 0.5], [0.2, 0.4, 0.6]]),
               "W2": np.array([[0.1, 0.4], [0.2, 0.5], [0.3, 0.6]]),
               "b1": np.array([0.1, 0.2, 0.3]), "b2": np.array([0.1, 0.2])}
     cases = []
-    for seed, sizes, n in ((1, (3, 3, 3), 3), (2, (4, 6, 1), 5), (3, (4, 6, 2), 5)):
+    for seed, sizes, n in ((3, (4, 6, 3), 5), (2, (4, 6, 1), 5)):
         network, x = _away_from_kinks(seed, sizes, n, reference_forward_regression)
         d = rng.normal(0.0, 1.0, (n, sizes[-1]))
         label = ("backward_regression on a random {}-{}-{} network with a batch of {}"
@@ -173,28 +216,43 @@ def _regression_cases():
         cases.append((label, network, x, d))
     cases.insert(1, ("backward_regression on the course's 2-3-2 network, x=[[1, 2]], "
                      "d=[[2, 4]]", course, np.array([[1, 2]]), np.array([[2.0, 4.0]])))
-    return cases
+    return [*cases, _regression_square()]
+
+
+def _regression_square():
+    """A 3-3-3 network with a batch of 3: N = D = H = K, so that a missing transpose or a
+    swapped input still runs and can be named."""
+    network, x = _away_from_kinks(1, (3, 3, 3), 3, reference_forward_regression)
+    d = np.random.default_rng(506).normal(0.0, 1.0, (3, 3))
+    return ("backward_regression on a random 3-3-3 network with a batch of 3", network, x, d)
 
 
 def _3layer_cases():
-    """(label, network, x, d): a square 3-3-3-3 case first (wrong weights and transposes still
-    run there), the lecture's 2-3-2-2 weights, and a random 4-5-6-3 batch."""
+    """(label, network, x, d): a random 4-6-5-3 network with a batch of 7 first (different
+    sizes everywhere), the lecture's 2-3-2-2 weights, and last the square case of
+    ``_3layer_square``."""
     course = {"W1": np.array([[0.1, 0.3, 0.5], [0.2, 0.4, 0.6]]),
               "W2": np.array([[0.1, 0.4], [0.2, 0.5], [0.3, 0.6]]),
               "W3": np.array([[0.1, 0.3], [0.2, 0.4]]),
               "b1": np.array([0.1, 0.2, 0.3]), "b2": np.array([0.1, 0.2]),
               "b3": np.array([1.0, 2.0])}
-    square, x_square = _away_from_kinks(11, (3, 3, 3, 3), 3, reference_forward_3layer)
-    wide, x_wide = _away_from_kinks(12, (4, 5, 6, 3), 5, reference_forward_3layer)
+    wide, x_wide = _away_from_kinks(12, (4, 6, 5, 3), 7, reference_forward_3layer)
     rng = np.random.default_rng(13)
     return [
-        ("backward_3layer on a random 3-3-3-3 network with a batch of 3", square, x_square,
-         np.eye(3)[rng.permutation(3)]),
+        ("backward_3layer on a random 4-6-5-3 network with a batch of 7", wide, x_wide,
+         np.eye(3)[rng.integers(0, 3, 7)]),
         ("backward_3layer on the course's 2-3-2-2 network, x=[[1, 2]], d=[[0, 1]]", course,
          np.array([[1.0, 2.0]]), np.array([[0.0, 1.0]])),
-        ("backward_3layer on a random 4-5-6-3 network with a batch of 5", wide, x_wide,
-         np.eye(3)[rng.integers(0, 3, 5)]),
+        _3layer_square(),
     ]
+
+
+def _3layer_square():
+    """A 3-3-3-3 network with a batch of 3: every size the same, so that a wrong weight, a
+    missing transpose or another layer's derivative still runs and can be named."""
+    network, x = _away_from_kinks(11, (3, 3, 3, 3), 3, reference_forward_3layer)
+    d = np.eye(3)[np.random.default_rng(14).permutation(3)]
+    return ("backward_3layer on a random 3-3-3-3 network with a batch of 3", network, x, d)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -206,27 +264,54 @@ def _layer_mistakes(network, x, us, zs, delta_out):
     general mistake can give the same number for one key."""
     n_layers = len(us) + 1
     top = n_layers - 1  # the hidden layer just below the output
-    mistakes = [] if n_layers == 2 else [
-        ("delta2 = np.dot(delta3, W3.T) * d_relu(u2): it needs layer 2's own derivative "
-         "d_relu(u2), not only layer 1 its d_relu(u1)",
-         dict(slope=lambda layer: 1.0 if layer == 2 else functions.d_relu(us[0]))),
-        ("delta1 = np.dot(delta2, W2.T) * d_relu(u1): it needs layer 1's own derivative "
-         "d_relu(u1)",
-         dict(slope=lambda layer: 1.0 if layer == 1 else functions.d_relu(us[1]))),
-        ("each layer's derivative is taken at its own total input: d_relu(u1) for delta1, "
-         "d_relu(u2) for delta2",
-         dict(slope=lambda layer: functions.d_relu(us[2 - layer]))),
-        ("delta1 comes from the delta of the layer just above, delta2 (through W2.T), "
-         "not from delta3",
-         dict(back=lambda layer, deltas: np.dot(deltas[3], network[f"W{layer + 1}"].T))),
-        ("each delta goes down through the weights just above it: delta2 uses W3.T, delta1 "
-         "uses W2.T",
-         dict(back=lambda layer, deltas: np.dot(deltas[layer + 1], network[f"W{layer}"].T))),
-        ("the input of layer 3 is z2: grad['W3'] = np.dot(z2.T, delta3)",
-         dict(inputs=lambda layer: (x, zs[0], zs[0])[layer - 1])),
-        ("the input of layer 2 is z1, not x: grad['W2'] = np.dot(z1.T, delta2)",
-         dict(inputs=lambda layer: (x, x, zs[1])[layer - 1])),
-    ]
+    d_relu = functions.d_relu
+    if n_layers == 2:
+        mistakes = [
+            ("the input of layer 2 is z1 and the input of layer 1 is x: grad['W2'] uses z1, "
+             "grad['W1'] uses x", dict(inputs=lambda layer: (zs[0], x)[layer - 1])),
+            ("the input of layer 2 is z1 = relu(u1), the hidden layer's output, not its total "
+             "input u1", dict(inputs=lambda layer: (x, us[0])[layer - 1])),
+        ]
+    else:
+        mistakes = [
+            ("delta2 = np.dot(delta3, W3.T) * d_relu(u2): it needs layer 2's own derivative "
+             "d_relu(u2), not only layer 1 its d_relu(u1)",
+             dict(slope=lambda layer: 1.0 if layer == 2 else d_relu(us[0]))),
+            ("delta1 = np.dot(delta2, W2.T) * d_relu(u1): it needs layer 1's own derivative "
+             "d_relu(u1)",
+             dict(slope=lambda layer: 1.0 if layer == 1 else d_relu(us[1]))),
+            ("each layer's derivative is taken at its own total input: d_relu(u1) for delta1, "
+             "d_relu(u2) for delta2",
+             dict(slope=lambda layer: d_relu(us[2 - layer]))),
+            ("delta2 takes the derivative of its own layer, d_relu(u2), not d_relu(u1)",
+             dict(slope=lambda layer: d_relu(us[0]))),
+            ("delta1 takes the derivative of its own layer, d_relu(u1), not d_relu(u2)",
+             dict(slope=lambda layer: d_relu(us[1]))),
+            ("delta1 comes from the delta of the layer just above, delta2 (through W2.T), "
+             "not from delta3 (through W3.T)",
+             dict(back=lambda layer, deltas: np.dot(deltas[layer + 1], network[f"W{layer + 1}"].T)
+                  if layer == 2 else np.dot(deltas[3], network["W3"].T))),
+            ("delta1 comes from the delta of the layer just above, delta2 (through W2.T), "
+             "not from delta3",
+             dict(back=lambda layer, deltas: np.dot(deltas[3], network[f"W{layer + 1}"].T))),
+            ("each delta goes down through the weights just above it: delta2 uses W3.T, delta1 "
+             "uses W2.T",
+             dict(back=lambda layer, deltas: np.dot(deltas[layer + 1], network[f"W{layer}"].T))),
+            ("delta1 needs W2.T: np.dot(delta2, W2.T) turns the (N, H2) delta of layer 2 into "
+             "the (N, H1) shape of u1",
+             dict(back=lambda layer, deltas: np.dot(deltas[2], network["W2"]) if layer == 1
+                  else np.dot(deltas[3], network["W3"].T))),
+            ("the input of layer 3 is z2: grad['W3'] = np.dot(z2.T, delta3)",
+             dict(inputs=lambda layer: (x, zs[0], zs[0])[layer - 1])),
+            ("the input of layer 2 is z1, not x: grad['W2'] = np.dot(z1.T, delta2)",
+             dict(inputs=lambda layer: (x, x, zs[1])[layer - 1])),
+            ("the input of layer 1 is x, the network's input: grad['W1'] = np.dot(x.T, delta1)",
+             dict(inputs=lambda layer: (zs[0], zs[0], zs[1])[layer - 1])),
+            ("the input of layer 3 is z2 = relu(u2), layer 2's output, not its total input u2",
+             dict(inputs=lambda layer: (x, zs[0], us[1])[layer - 1])),
+            ("the input of layer 2 is z1 = relu(u1), layer 1's output, not its total input u1",
+             dict(inputs=lambda layer: (x, us[0], zs[1])[layer - 1])),
+        ]
     mistakes += [
         (f"delta{top} needs W{n_layers}.T: np.dot(delta{n_layers}, W{n_layers}.T) turns the "
          f"(N, K) delta of the layer above into the (N, H) shape of u{top}",
@@ -262,19 +347,23 @@ def _layer_mistakes(network, x, us, zs, delta_out):
 
 
 def _regression_mistakes(network, x, d, u1, z1, y):
-    n, size = y.shape[0], y.size
-    right = (y - d) / size
+    n, k = y.shape
+    right = (y - d) / n
     deltas = [
-        ("mean_squared_error averages over every number of y, N * K of them, not only over "
-         "the N samples: so does its derivative", (y - d) / n),
-        ("delta2 leaves out the average: the loss divides by the number of elements of y, "
+        ("(y - d) / (N K) is the delta of functions.mean_squared_error, which averages over the "
+         "K outputs too; this loss adds up each sample's K squares and averages over the N "
+         "samples only", (y - d) / (n * k)),
+        ("delta2 leaves out the batch average: the loss divides by the number of samples N, "
          "and so does its derivative", y - d),
+        ("(y - d) / K divides by the number of outputs; the batch average divides by the number "
+         "of samples, N = len(y)", (y - d) / k),
+        ("Python reads (y - d) / n * k as ((y - d) / n) * k: that multiplies by K", right * k),
         ("the sign is flipped: the derivative of (1/2)(y - d)^2 with respect to y is y - d",
-         (d - y) / size),
+         (d - y) / n),
         ("the 1/2 of the squared error cancels the 2 of its derivative: no extra factor",
          right / 2),
-        ("mean_squared_error has a 1/2 in front, which cancels the 2 of the square's "
-         "derivative", 2 * right),
+        ("the loss has a 1/2 in front, which cancels the 2 of the square's derivative",
+         2 * right),
         ("the output is the identity, y = u2, so dy/du2 = 1: do not multiply delta2 by an "
          "activation's derivative", right * functions.d_relu(y)),
     ]
@@ -287,19 +376,77 @@ def _3layer_mistakes(network, x, d, u1, z1, u2, z2, y):
     right = (y - d) / n
     deltas = [
         ("delta3 = (y - d) / N: the loss is the average over the batch", y - d),
+        ("the cross-entropy averages over the N samples only; (y - d) / y.size divides by N K",
+         (y - d) / y.size),
         ("the sign is flipped: delta3 = (y - d) / N", (d - y) / n),
         ("for softmax with the cross-entropy (y - d) / N already includes the softmax's "
          "derivative: do not multiply by y (1 - y)", right * y * (1 - y)),
+        ("the softmax's derivative is not diagonal: every y_i depends on every u_k, so the "
+         "chain rule sums over i (section 3), and the sum gives (y - d) / N",
+         -d * (1 - y) / n),
     ]
     wrong = [(advice, _chain(network, x, [u1, u2], [z1, z2], delta)) for advice, delta in deltas]
     return wrong + _layer_mistakes(network, x, [u1, u2], [z1, z2], right)
 
 
 # ----------------------------------------------------------------------------------------------
-# Comparing a returned gradient dict
+# Calling the learner's function and comparing the returned dict
 
 
-def _compare_grads(c, label, got, expected, mistakes):
+_SHAPE_WORDS = ("shape", "aligned", "broadcast", "mismatch")
+_NO_NUMERICAL = ("compute the gradients by backpropagation, without "
+                 "functions.numerical_gradient: it nudges every parameter in turn, and the check "
+                 "uses it to test your answer")
+
+
+def _call(c, args, label, square, sizes, refusals):
+    """``c.call``, with advice added where NumPy's or the refusal's own message says too little.
+
+    ``square`` is (label, args, mistakes) of a case where every size agrees: a function that
+    stops with a shape error is run there, and if it then matches a typical mistake, the
+    mistake is named. ``sizes`` describes the shapes of this case for the general advice.
+    """
+    try:
+        return c.call(*args, label=label)
+    except ExerciseNotDone:
+        raise
+    except ExerciseFailed as failure:
+        message = str(failure).rstrip()
+        for name, advice in {**refusals, "numerical_gradient": _NO_NUMERICAL}.items():
+            if f"without functions.{name}" in message:
+                c.fail(advice)
+        if " raised ValueError: " not in message or not any(w in message for w in _SHAPE_WORDS):
+            raise
+        advice = _named_on_square(c, *square) or (
+            f"write down each product's shapes: here {sizes}; the output delta has the shape "
+            "(N, K) of y, each hidden delta the shape of its layer's total input u, and each "
+            "gradient the shape of its parameter")
+        raise ExerciseFailed(f"{message} - {advice}") from None
+
+
+def _named_on_square(c, label, args, mistakes):
+    """The advice of the typical mistake the learner's function makes on the square case."""
+    try:
+        got = c.call(*args, label=label)
+    except ExerciseFailed:
+        return None
+    if not isinstance(got, dict):
+        return None
+    for advice, wrong in mistakes:
+        if all(key in got and _same(got[key], value) for key, value in wrong.items()):
+            return advice
+    return None
+
+
+def _same(got, expected):
+    try:
+        got = np.asarray(got, dtype=float)
+    except (TypeError, ValueError):
+        return False
+    return got.shape == np.shape(expected) and np.allclose(got, expected, rtol=1e-6, atol=1e-9)
+
+
+def _compare_grads(c, label, got, expected, mistakes, n):
     """Compare the returned dict with ``expected``, output layer first, naming a mistake."""
     keys = sorted(expected, key=lambda k: (-int(k[1:]), k[0] == "W"))  # b3, W3, b2, W2, ...
     wanted = ", ".join(repr(k) for k in sorted(expected))
@@ -311,30 +458,45 @@ def _compare_grads(c, label, got, expected, mistakes):
     missing = [k for k in sorted(expected) if k not in got]
     c.expect(not missing, f"{label} should return grad with the keys {wanted}; missing "
                           f"{', '.join(repr(k) for k in missing)}")
+    output = f"delta{len(expected) // 2}"
     for key in keys:
+        if got[key] is None:
+            c.fail(f"{label}: grad['{key}'] is None: compute it before building the dict")
         shape = expected[key].shape
-        hints = [(wrong[key], advice) for advice, wrong in mistakes if key in wrong]
+        hints = [(wrong[key], advice) for advice, wrong in mistakes
+                 if key in wrong and not _same(wrong[key], expected[key])]
         hints.append((lambda r, shape=shape: r.shape == (1, *shape),
                       f"keepdims=True keeps a batch axis of 1; grad['{key}'] has the shape "
                       f"{shape} of network['{key}']"))
+        if key[0] == "b":
+            hints.append((lambda r, shape=shape: n > 1 and r.shape == (n, *shape),
+                          f"grad['{key}'] has one row per sample: sum the delta over the batch "
+                          "axis, np.sum(delta, axis=0)"))
+            hints.append((lambda r: r.ndim == 0,
+                          f"grad['{key}'] came out as one number: is {output} (N, K) like y? "
+                          "np.mean or np.sum without an axis collapses an array into one "
+                          "number"))
         c.compare(f"{label}: grad['{key}']", got[key], expected[key], hints=hints,
                   rtol=1e-6, atol=1e-9)
 
 
 def _numerical_agreement(c, label, got, network, loss):
-    """Each returned gradient against ``numerical_gradient`` of the loss itself.
-
-    The difference is measured against the gradient's size (by norm), not element by element:
-    an entry that is nearly 0 by cancellation has a large relative error even when right.
-    """
+    """Each returned gradient against ``numerical_gradient`` of the loss itself, by
+    ``gradient_error``: measured against the gradient's size, since an entry that is nearly 0
+    by cancellation has a large relative error even when right."""
     for key in sorted(network, key=lambda k: (-int(k[1:]), k[0] == "W")):
         numerical = numerical_gradient(lambda _: loss(network), network[key])
-        received = np.asarray(got[key], dtype=float)
-        scale = np.linalg.norm(received) + np.linalg.norm(numerical)
-        error = np.linalg.norm(received - numerical) / max(scale, 1e-12)
+        error = gradient_error(got[key], numerical)
         c.expect(error <= NUMERICAL_TOLERANCE,
                  f"{label}: grad['{key}'] differs from numerical_gradient of the loss "
-                 f"(relative difference {error:.1e}, expected at most {NUMERICAL_TOLERANCE:.0e})")
+                 f"(gradient error {error:.1e}, expected at most {NUMERICAL_TOLERANCE:.0e})")
+
+
+def _sizes(args, names):
+    """'N = 5 samples, D = 4 inputs, ...' for the shape advice."""
+    x, totals, y = args[1], args[3:-1:2], args[-1]
+    values = [len(x), x.shape[1], *(u.shape[1] for u in totals), y.shape[1]]
+    return ", ".join(f"{name} = {value}" for name, value in zip(names, values, strict=True))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -344,38 +506,57 @@ def _numerical_agreement(c, label, got, network, loss):
 def check_backward_regression(backward_regression):
     """Check ``backward_regression(network, x, d, u1, z1, y)`` of the regression network.
 
-    ReLU hidden layer, identity output, loss ``functions.mean_squared_error``. On the course's
-    2-3-2 example and three random networks (one square, one with a single output as in DN15,
-    one with two outputs) the result must be a dict of NumPy arrays equal to the reference, and
-    on the last one equal to ``numerical_gradient`` of the loss. It refuses
-    ``functions.d_mean_squared_error``: deriving the output delta is the exercise.
+    ReLU hidden layer, identity output, loss ``squared_error`` (the lecture's 1/2 ||y - d||^2
+    per sample, averaged over the batch). On a random 4-6-3 batch of 5, the course's 2-3-2
+    example, a one-output batch as in DN15 and a square 3-3-3 case, the result must be a dict
+    of NumPy arrays equal to the reference, and on the first case equal to
+    ``numerical_gradient`` of the loss. It refuses the library's deltas (deriving the output
+    delta is the exercise), ``numerical_gradient`` and the references.
     """
     c = Checker("backward_regression", backward_regression,
                 without=("d_mean_squared_error", "d_softmax_with_loss", "d_sigmoid_with_loss",
-                         reference_backward_regression))
-    for label, network, x, d in _regression_cases():
-        u1, z1, y = reference_forward_regression(network, x)
-        args = (network, x, d, u1, z1, y)
-        got = c.call(*args, label=label)
+                         *_REFERENCES))
+    refusals = {name: f"write delta2 yourself, without functions.{name}: it is the delta of "
+                      "another loss, and deriving this loss's delta is the exercise"
+                for name in ("d_mean_squared_error", "d_softmax_with_loss",
+                             "d_sigmoid_with_loss")}
+    square_label, *square_case = _regression_square()
+    square_args = (*square_case, *reference_forward_regression(*square_case[:2]))
+    square = (square_label, square_args, _regression_mistakes(*square_args))
+    for number, (label, network, x, d) in enumerate(_regression_cases()):
+        args = (network, x, d, *reference_forward_regression(network, x))
+        got = _call(c, args, label, square, _sizes(args, ("N", "D", "H", "K")), refusals)
         _compare_grads(c, label, got, reference_backward_regression(*args),
-                       _regression_mistakes(*args))
-    _numerical_agreement(c, label, got, network, lambda net: _regression_loss(net, x, d))
+                       _regression_mistakes(*args), len(x))
+        if number == 0:
+            _numerical_agreement(c, label, got, network,
+                                 lambda net, x=x, d=d: _regression_loss(net, x, d))
     c.done()
 
 
 def check_backward_3layer(backward_3layer):
     """Check ``backward_3layer(network, x, d, u1, z1, u2, z2, y)``: ReLU, ReLU, softmax.
 
-    On a square 3-3-3-3 network (where a wrong weight or a missing transpose still runs), the
-    course's 2-3-2-2 weights and a random 4-5-6-3 network with a batch of 5, the result must be
-    a dict of NumPy arrays with the six gradients, equal to the reference, and on the last one
-    equal to ``numerical_gradient`` of the loss.
+    On a random 4-6-5-3 network with a batch of 7, the course's 2-3-2-2 weights and a square
+    3-3-3-3 case (where a wrong weight or a missing transpose still runs), the result must be a
+    dict of NumPy arrays with the six gradients, equal to the reference, and on the first case
+    equal to ``numerical_gradient`` of the loss. It refuses ``numerical_gradient``, the
+    references, and the sigmoid's delta (this output is a softmax).
     """
-    c = Checker("backward_3layer", backward_3layer, without=(reference_backward_3layer,))
-    for label, network, x, d in _3layer_cases():
-        kept = reference_forward_3layer(network, x)
-        args = (network, x, d, *kept)
-        got = c.call(*args, label=label)
-        _compare_grads(c, label, got, reference_backward_3layer(*args), _3layer_mistakes(*args))
-    _numerical_agreement(c, label, got, network, lambda net: _3layer_loss(net, x, d))
+    c = Checker("backward_3layer", backward_3layer,
+                without=("d_sigmoid_with_loss", *_REFERENCES))
+    refusals = {"d_sigmoid_with_loss": (
+        "d_sigmoid_with_loss is the delta of sigmoid outputs scored with the binary "
+        "cross-entropy; this network's output is a softmax: use functions.d_softmax_with_loss")}
+    square_label, *square_case = _3layer_square()
+    square_args = (*square_case, *reference_forward_3layer(*square_case[:2]))
+    square = (square_label, square_args, _3layer_mistakes(*square_args))
+    for number, (label, network, x, d) in enumerate(_3layer_cases()):
+        args = (network, x, d, *reference_forward_3layer(network, x))
+        got = _call(c, args, label, square, _sizes(args, ("N", "D", "H1", "H2", "K")), refusals)
+        _compare_grads(c, label, got, reference_backward_3layer(*args), _3layer_mistakes(*args),
+                       len(x))
+        if number == 0:
+            _numerical_agreement(c, label, got, network,
+                                 lambda net, x=x, d=d: _3layer_loss(net, x, d))
     c.done()
