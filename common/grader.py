@@ -27,6 +27,7 @@ import nbformat
 from common.classroom import MANIFEST, REFERENCE, ROOT, digest, learner_edition, notebooks_in, tags
 
 CELL_TIMEOUT = int(os.environ.get("COURSE_CELL_TIMEOUT", "30"))  # seconds; tests use less
+START_TIMEOUT = 120  # seconds for the kernel to start and for the grader's first cell
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 # Runs in the learner's kernel and in the grader itself: a description of every function the
@@ -213,8 +214,9 @@ def error_line(cell):
 def run_notebook(path, released, marker):
     """Execute the learner's notebook, each check cell run as released and guarded.
 
-    Returns the fingerprint taken before the learner's first cell, and {cell id: cell after
-    execution} for the cells that ran.
+    Returns the fingerprint taken before the learner's first cell (None if the kernel could not
+    run), {cell id: cell after execution} for the cells that ran, and what went wrong, if
+    anything stopped the whole notebook.
     """
     from nbclient import NotebookClient
     from nbclient.exceptions import DeadKernelError
@@ -233,21 +235,25 @@ def run_notebook(path, released, marker):
     baseline = nbformat.v4.new_code_cell(baseline_code(module_names, marker))
     nb.cells = [baseline, *cells]
     client = NotebookClient(nb, timeout=CELL_TIMEOUT, kernel_name="python3", allow_errors=True,
-                            interrupt_on_timeout=True,
+                            interrupt_on_timeout=True, startup_timeout=START_TIMEOUT,
                             resources={"metadata": {"path": str(path.parent)}})
-    ran = {}
+    ran, trouble = {}, None
     try:  # the kernel's own start-up warnings would only alarm a learner
         with client.setup_kernel(stderr=subprocess.DEVNULL):
             for index, cell in enumerate(nb.cells):
+                # The first cell imports NumPy and common: on a busy machine that can be slow.
+                client.timeout = START_TIMEOUT if cell is baseline else CELL_TIMEOUT
                 client.execute_cell(cell, index)
                 ran[cell.id] = cell
     except DeadKernelError:
-        pass  # the cells after the crash did not run; their exercises say so
+        trouble = "the kernel died (out of memory?)"  # the cells after it did not run
+    except Exception as error:  # noqa: BLE001 - a kernel that cannot start fails every row
+        trouble = f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"
     fingerprint = reported(baseline, marker)
     if fingerprint is None:
-        raise SystemExit(f"classroom: the grader could not start a kernel for {path.name}: "
-                         f"{error_line(baseline)}")
-    return fingerprint, ran
+        why = trouble or error_line(baseline) or "no answer from the kernel"
+        return None, ran, f"the grader could not run this notebook: {why}"
+    return fingerprint, ran, None
 
 
 def judge(exercise, ran, released, expected_fingerprint, marker):
@@ -298,9 +304,11 @@ def grade_one(path, marker):
     if not exercises:
         return path.name, []
     tampering = find_tampering(nb, released)
-    expected_fingerprint, ran = run_notebook(path, released, marker)
+    expected_fingerprint, ran, trouble = run_notebook(path, released, marker)
     for exercise in exercises:
-        if exercise.check_id in tampering:
+        if expected_fingerprint is None:
+            exercise.reason = trouble
+        elif exercise.check_id in tampering:
             exercise.reason = f"TAMPERED: {tampering[exercise.check_id]}"
         else:
             judge(exercise, ran, released, expected_fingerprint, marker)

@@ -89,7 +89,9 @@ def grade():
                 rows = table.setdefault(line, [])
             elif line.startswith(("  PASS", "  FAIL")):
                 rows.append(line.strip())
-        return result.returncode, result.stdout, table
+        # What the grader wrote to stderr shows in a failing test's message, never hidden.
+        noise = f"\n[stderr]\n{result.stderr}" if result.stderr.strip() else ""
+        return result.returncode, result.stdout + noise, table
 
     return run
 
