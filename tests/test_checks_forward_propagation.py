@@ -78,13 +78,34 @@ def count_prints(sizes):
     print(count_reference(sizes))
 
 
+def count_numpy_pair(sizes):
+    """Correct too: the two counts as one NumPy array, which unpacks like a tuple."""
+    s = np.array(sizes)
+    return np.array([np.sum(s[:-1] * s[1:]), np.sum(s[1:])])
+
+
+KNOWN_ANSWERS = {(2, 3, 3, 1): (18, 7), (2, 3, 4): (18, 7), (4, 5, 3): (35, 8),
+                 (784, 100, 10): (79400, 110), (5, 10, 1): (60, 11), (2, 1): (2, 1),
+                 (3, 8, 8, 8, 8, 2): (232, 34)}
+
+
+def count_lookup(sizes):
+    """A table of the fixed cases' answers, the review's hole."""
+    return KNOWN_ANSWERS.get(tuple(sizes), (0, 0))
+
+
+def count_one_bias_per_layer(sizes):
+    return count_reference(sizes)[0], len(sizes) - 1
+
+
 def count_pops(sizes):
     sizes = sizes if isinstance(sizes, list) else list(sizes)
     first = sizes.pop(0)
     return count_reference([first, *sizes])
 
 
-@pytest.mark.parametrize("correct", [count_reference, count_loop, count_numpy])
+@pytest.mark.parametrize("correct", [count_reference, count_loop, count_numpy,
+                                     count_numpy_pair])
 def test_count_correct_versions_pass(correct, passes):
     passes(check_count_parameters, correct, "count_parameters")
 
@@ -104,9 +125,14 @@ def test_count_not_done(not_done):
     (count_floats, "whole numbers (int)"),
     (count_prints, "returned None"),
     (count_pops, "changed its input"),
+    (count_one_bias_per_layer, "every unit after the input layer has its own bias"),
 ])
 def test_count_wrong_versions_fail_with_a_hint(wrong, hint, rejected):
     assert hint in rejected(check_count_parameters, wrong, "count_parameters")
+
+
+def test_count_lookup_table_of_the_fixed_cases_fails(rejected):
+    assert "should be" in rejected(check_count_parameters, count_lookup, "count_parameters")
 
 
 def test_count_failure_names_input_expected_and_received(rejected):
@@ -195,6 +221,32 @@ def init_list_weights(sizes, rng):
     return {k: (v.tolist() if k[0] == "W" else v) for k, v in init_reference(sizes, rng).items()}
 
 
+def init_later_layers_zero(sizes, rng):
+    """Random W1 only: every later W is zeros, so its units stay alike (the review's hole)."""
+    return {k: (np.zeros_like(v) if k[0] == "W" and k != "W1" else v) for k, v in
+            init_reference(sizes, rng).items()}
+
+
+def init_later_layers_constant(sizes, rng):
+    return {k: (np.full_like(v, 0.1) if k[0] == "W" and k != "W1" else v) for k, v in
+            init_reference(sizes, rng).items()}
+
+
+def init_later_columns_alike(sizes, rng):
+    """Random rows, but every column of W2, W3, ... the same."""
+    network = init_reference(sizes, rng)
+    for k, v in network.items():
+        if k[0] == "W" and k != "W1":
+            network[k] = np.repeat(v[:, :1], v.shape[1], axis=1)
+    return network
+
+
+def init_standard_normal(sizes, rng):
+    """Standard deviation 1: the task asks for small weights."""
+    network = init_reference(sizes, rng)
+    return {k: (10 * v if k[0] == "W" else v) for k, v in network.items()}
+
+
 def init_one_layer_short(sizes, rng):
     return init_reference(sizes[:-1], rng) if len(sizes) > 2 else init_reference(sizes, rng)
 
@@ -220,6 +272,11 @@ def test_init_not_done(not_done):
     (init_int_biases, "decimal numbers (float)"),
     (init_list_weights, "should be a NumPy array"),
     (init_one_layer_short, "one W and one b for each pair"),
+    (init_later_layers_zero, "['W2'] has identical columns"),
+    (init_later_layers_constant, "['W2'] has identical columns"),
+    (init_later_columns_alike, "['W2'] has identical columns"),
+    (init_standard_normal, "keep them small"),
+    (init_int_biases, "drop dtype=int"),
 ])
 def test_init_wrong_versions_fail_with_a_hint(wrong, hint, rejected):
     assert hint in rejected(check_init_network, wrong, "init_network")
@@ -351,6 +408,59 @@ def forward_list(network, x):
     return forward_reference(network, x).tolist()
 
 
+def forward_by_position(network, x):
+    """Pairs the dict's values by position: right only for keys listed W1, b1, W2, b2, ..."""
+    values = list(network.values())
+    layers = list(zip(values[0::2], values[1::2], strict=True))
+    z = x
+    for i, (W, b) in enumerate(layers):
+        u = np.dot(z, W) + b
+        z = functions.softmax(u) if i == len(layers) - 1 else functions.relu(u)
+    return z
+
+
+def forward_one_layer_early(network, x):
+    n_layers = len(network) // 2
+    z = x
+    for layer in range(1, n_layers):
+        u = np.dot(z, network[f"W{layer}"]) + network[f"b{layer}"]
+        z = functions.softmax(u) if layer == n_layers - 1 else functions.relu(u)
+    return z
+
+
+def forward_relu_everywhere(network, x):
+    return _variant(network, x, output=functions.relu)
+
+
+def forward_stores_output(network, x):
+    network["y"] = forward_reference(network, x)
+    return network["y"]
+
+
+def forward_stores_layer(network, x):
+    """Keeps a layer's output under an old key: a new array, not a change in place."""
+    y = forward_reference(network, x)
+    network["b1"] = np.zeros_like(network["b1"])
+    return y
+
+
+def forward_converts_weights(network, x):
+    """Correct too: the same numbers under the same keys, as new float arrays."""
+    for key in network:
+        network[key] = np.asarray(network[key], dtype=float).copy()
+    return forward_reference(network, x)
+
+
+# What a learner's notebook has in its globals at the time of Exercise 3 (lesson 01's W1, b1).
+W1 = np.array([[0.1, 0.3, 0.5], [0.2, 0.4, 0.6]])
+b1 = np.array([0.1, 0.2, 0.3])
+
+
+def forward_global_weights(network, x):
+    z = functions.relu(np.dot(x, W1) + b1)
+    return functions.softmax(np.dot(z, network["W2"]) + network["b2"])
+
+
 def _variant(network, x, hidden=functions.relu, output=functions.softmax):
     n_layers = len(network) // 2
     z = x
@@ -360,7 +470,8 @@ def _variant(network, x, hidden=functions.relu, output=functions.softmax):
     return z
 
 
-@pytest.mark.parametrize("correct", [forward_reference, forward_while_keys, forward_einsum])
+@pytest.mark.parametrize("correct", [forward_reference, forward_while_keys, forward_einsum,
+                                     forward_converts_weights])
 def test_forward_correct_versions_pass(correct, passes):
     passes(check_forward, correct, "forward")
 
@@ -386,6 +497,12 @@ def test_forward_not_done(not_done):
     (forward_always_batch, "do not turn x into a batch"),
     (forward_in_place, "in place"),
     (forward_list, "should return a NumPy array"),
+    (forward_by_position, "the course's dicts list their keys as W1, W2, b1, b2"),
+    (forward_one_layer_early, "your loop skips the last layer"),
+    (forward_relu_everywhere, "each row must add up to 1: apply functions.softmax"),
+    (forward_stores_output, "added the key 'y' to the network dict - do not store results"),
+    (forward_stores_layer, "replaced network['b1'] - do not store results in the network"),
+    (forward_global_weights, "a W that is not in its network argument (a global W1"),
 ])
 def test_forward_wrong_versions_fail_with_a_hint(wrong, hint, rejected):
     assert hint in rejected(check_forward, wrong, "forward")
@@ -398,6 +515,11 @@ def test_forward_missing_key_gets_advice(rejected):
         return functions.softmax(np.dot(z, network["W3"]) + network["b3"])
 
     assert "len(network) // 2" in rejected(check_forward, forward_fixed_depth, "forward")
+
+
+def test_course_network_is_in_the_course_key_order():
+    """The lesson's init_network_multiclass() lists W1, W2, b1, b2: the check must too."""
+    assert list(COURSE_NETWORK) == ["W1", "W2", "b1", "b2"]
 
 
 def test_course_network_still_gives_the_course_numbers():

@@ -7,7 +7,9 @@ weights and biases of a fully connected network; ``check_init_network(init_netwo
 every hidden layer, softmax at the output.
 """
 
+import copy
 import functools
+import re
 
 import numpy as np
 
@@ -17,17 +19,26 @@ from common.grading import Checker, ExerciseFailed, format_value
 #: Seed of the random inputs and networks the checks use, so every run checks the same cases.
 SEED = 20240101
 
-# The course's 2-3-4 multi-class network and input.
+# The course's 2-3-4 multi-class network and input, keys in the course's order (W1, W2, b1, b2,
+# as init_network_multiclass() in the notebook), so a forward that pairs the dict's values by
+# position fails here.
 COURSE_NETWORK = {
     "W1": np.array([[0.1, 0.3, 0.5], [0.2, 0.4, 0.6]]),
-    "b1": np.array([0.1, 0.2, 0.3]),
     "W2": np.array([[0.1, 0.4, 0.7, 1.0], [0.2, 0.5, 0.8, 1.1], [0.3, 0.6, 0.9, 1.2]]),
+    "b1": np.array([0.1, 0.2, 0.3]),
     "b2": np.array([0.1, 0.2, 0.3, 0.4]),
 }
 COURSE_X = np.array([1.0, 2.0])
 
 DOT_ORDER = ("multiply as np.dot(z, W): W has shape (inputs, units), so the layer's input comes "
              "first, and W and b must come from the network argument")
+NOT_FROM_NETWORK = ("your function uses a W that is not in its network argument (a global W1 "
+                    "of the notebook?): W and b must come from the network argument, "
+                    "network[f'W{l}'] and network[f'b{l}']")
+KEY_ORDER = ("take each layer's W and b by name, network[f'W{l}'] and network[f'b{l}']: the "
+             "course's dicts list their keys as W1, W2, b1, b2, so the position of a value in "
+             "the dict says nothing about its layer")
+SHAPES_IN_ERROR = re.compile(r"shapes \(([\d, ]*)\) and \(([\d, ]*)\)")
 BROADCAST = ("check the shapes: np.dot(z, W) has shape (H,) for one sample or (N, H) for a "
              "batch, and b (H,) is added to every row as it is")
 
@@ -55,12 +66,17 @@ def check_count_parameters(count_parameters):
     c = Checker("count_parameters", count_parameters)
     cases = [(2, 3, 3, 1), (2, 3, 4), (4, 5, 3), [784, 100, 10], (5, 10, 1), (2, 1),
              (3, 8, 8, 8, 8, 2)]
+    # Seeded random networks too, so that a table of the fixed answers cannot pass.
+    rng = np.random.default_rng(SEED)
+    cases += [tuple(int(n) for n in rng.integers(1, 60, size=depth)) for depth in (3, 4, 6)]
     for sizes in cases:
         label = f"count_parameters({sizes!r})"
         got = c.call(sizes, label=label)
         weights, biases = _count(sizes)
         if got is None:
             c.fail(f"{label} returned None: end the function with `return weights, biases`")
+        if isinstance(got, np.ndarray) and got.shape == (2,):
+            got = tuple(got)  # a NumPy pair unpacks like a tuple: judged by its numbers
         if not isinstance(got, (tuple, list)) or len(got) != 2:
             c.fail(f"{label} should return two numbers, (weights, biases), got "
                    f"{format_value(got)} - e.g. return n_weights, n_biases")
@@ -83,6 +99,8 @@ def check_count_parameters(count_parameters):
              "unit), not a + b"),
             ((sum(a * a for a in sizes[:-1]), biases), "multiply each layer's size by the NEXT "
                                                        "layer's size, sizes[l] * sizes[l + 1]"),
+            ((weights, len(sizes) - 1), "every unit after the input layer has its own bias, "
+                                        "not one bias per layer: add up the units"),
             ((18, 7), "that is the answer for P12's network only: compute it from sizes"),
         ]
         hint = next((advice for wrong, advice in hints if got == wrong and got != (weights,
@@ -152,38 +170,44 @@ def check_init_network(init_network):
                          f"{label}[{key!r}] should have shape {shape}, got {value.shape}{hint}")
                 c.expect(value.dtype.kind == "f",
                          f"{label}[{key!r}] should hold decimal numbers (float), got dtype "
-                         f"{value.dtype}")
+                         f"{value.dtype}"
+                         + (" - np.zeros(units) is already float: drop dtype=int"
+                            if key[0] == "b" else ""))
             c.expect(not np.any(got[f"b{layer}"]),
                      f"{label}['b{layer}'] should be all zeros (np.zeros(units)): the random "
                      "weights already make the units differ")
 
-    # Reproducible with the same seed, different with another, random and of both signs.
-    sizes = (50, 40, 30)
+    # Reproducible with the same seed, different with another; every layer random, of both
+    # signs and small (a zero or constant W2 leaves the units of that layer alike).
+    sizes = (50, 40, 30, 20)
     label, first = make(sizes, 11)
     _, again = make(sizes, 11)
     _, other = make(sizes, 12)
     c.expect(all(np.array_equal(first[k], again[k]) for k in first),
              f"{label} gave a different network the second time with the same seed - "
              f"{_global_random_advice()}")
-    W1 = first["W1"]
-    c.expect(not np.allclose(W1, W1[:, :1]),
-             f"{label}['W1'] has identical columns, so every unit of the layer computes the "
-             "same thing and training would keep them identical (the symmetry problem): draw "
-             "random weights, e.g. rng.normal(0.0, 0.1, size=(inputs, units))")
+    for layer in range(1, len(sizes)):
+        key = f"W{layer}"
+        W = first[key]
+        c.expect(not np.allclose(W, W[:, :1]),
+                 f"{label}[{key!r}] has identical columns, so every unit of that layer computes "
+                 "the same thing and training would keep them identical (the symmetry "
+                 "problem): draw random weights for every layer, e.g. rng.normal(0.0, 0.1, "
+                 "size=(inputs, units))")
+        positive = float(np.mean(W > 0))
+        c.expect(0.2 < positive < 0.8,
+                 f"{label}[{key!r}] has weights that are almost all "
+                 f"{'positive' if positive >= 0.8 else 'negative'}"
+                 " - draw numbers of both signs around 0, e.g. rng.normal(0.0, 0.1, size=...) "
+                 "(rng.random gives only numbers in [0, 1))")
+        spread = float(np.std(W))
+        c.expect(spread <= 0.5,
+                 f"{label}[{key!r}] has weights with standard deviation {spread:.3g} - keep "
+                 "them small (a standard deviation of about 0.01 to 0.5), e.g. "
+                 "rng.normal(0.0, 0.1, size=...): large weights make large totals that "
+                 "saturate the units")
     c.expect(not np.array_equal(first["W1"], other["W1"]),
              f"{label} gave the same weights as with seed 12 - {_global_random_advice()}")
-    weights = np.concatenate([first[k].ravel() for k in first if k[0] == "W"])
-    positive = np.mean(weights > 0)
-    c.expect(0.2 < positive < 0.8,
-             f"{label} gave weights that are almost all "
-             f"{'positive' if positive >= 0.8 else 'negative'}"
-             " - draw numbers of both signs around 0, e.g. rng.normal(0.0, 0.1, size=...) "
-             "(rng.random gives only numbers in [0, 1))")
-    spread = float(np.std(weights))
-    c.expect(spread <= 1.5,
-             f"{label} gave weights with standard deviation {spread:.3g} - keep them small "
-             "(about 0.01 to 1), e.g. rng.normal(0.0, 0.1, size=...), or large totals "
-             "saturate the units")
     c.done()
 
 
@@ -204,14 +228,18 @@ def _explain_shape_errors(exercise, func):
 
     @functools.wraps(func)
     def wrapped(*args):
+        network = args[0] if args and isinstance(args[0], dict) else None
+        before = dict(network) if network is not None else None
         try:
-            return func(*args)
+            result = func(*args)
         except ValueError as error:
             text = str(error).splitlines()[0] if str(error) else ""
             if "broadcast" in text:
                 advice = BROADCAST
             elif "align" in text or "mismatch" in text:
                 advice = DOT_ORDER
+                if network is not None and not _uses_network_shapes(text, network):
+                    advice = NOT_FROM_NETWORK
             else:
                 raise
             call = f"{name}({', '.join(_shape_of(a) for a in args)})"
@@ -222,8 +250,48 @@ def _explain_shape_errors(exercise, func):
                 f"[{exercise}] {name}({', '.join(_shape_of(a) for a in args)}) raised "
                 f"KeyError: {error} - a network of L layers has the keys W1, b1, ..., WL, bL; "
                 "find L from the network, e.g. len(network) // 2") from None
+        if before is not None:
+            _refuse_stored_results(exercise, name, args, before, network)
+        return result
 
     return wrapped
+
+
+def _uses_network_shapes(text, network):
+    """Whether a NumPy shape error names a shape of one of the network's arrays (or its
+    transpose); if it names none, the W in the product came from somewhere else."""
+    shapes = {tuple(int(n) for n in group.replace(" ", "").split(",") if n)
+              for match in SHAPES_IN_ERROR.finditer(text) for group in match.groups()}
+    if not shapes:
+        return True  # nothing to go by: keep the usual advice
+    own = {np.shape(v) for v in network.values()} | {np.shape(v)[::-1] for v in network.values()}
+    return bool(shapes & own)
+
+
+def _same_array(a, b):
+    try:
+        return np.array_equal(np.asarray(a), np.asarray(b))
+    except (TypeError, ValueError):
+        return False
+
+
+def _refuse_stored_results(exercise, name, args, before, network):
+    """A forward that keeps its results in the network dict gets told so, key by key."""
+    added = [k for k in network if k not in before]
+    replaced = [k for k in before if k in network and network[k] is not before[k]
+                and not _same_array(network[k], before[k])]
+    removed = [k for k in before if k not in network]
+    if not (added or replaced or removed):
+        return
+    call = f"{name}({', '.join(_shape_of(a) for a in (before, *args[1:]))})"
+    if added:
+        what = f"added the key {added[0]!r} to the network dict"
+    elif replaced:
+        what = f"replaced network[{replaced[0]!r}]"
+    else:
+        what = f"removed the key {removed[0]!r} from the network dict"
+    raise ExerciseFailed(f"[{exercise}] {call} {what} - do not store results in the network: "
+                         "keep them in local variables (z = ...) and return y")
 
 
 def _layers(network):
@@ -270,6 +338,9 @@ def _forward_hints(network, x):
     add(lambda: _run(layers, x, output=functions.sigmoid),
         "the output layer of a multi-class network uses softmax, not sigmoid, so that the "
         "outputs sum to 1")
+    add(lambda: _run(layers, x, output=functions.relu),
+        "each row must add up to 1: apply functions.softmax to the last layer's total input, "
+        "ReLU only to the hidden layers")
     if len(layers) > 2:
         add(lambda: _run(layers, x, skip_hidden=range(1, len(layers))),
             "apply ReLU after EVERY hidden layer, not only the first")
@@ -307,6 +378,15 @@ def _forward_hints(network, x):
     else:
         hints.append((lambda got: got.ndim == 2, "for one sample (1-D x) return a 1-D array of "
                       "shape (K,): do not turn x into a batch"))
+    if len(layers) > 1 and layers[-2][0].shape[1] != layers[-1][0].shape[1]:
+        skipped = layers[-2][0].shape[1]
+        hints.append((lambda got: got.shape[-1:] == (skipped,),
+                      "your loop skips the last layer: a network of L layers has W1, ..., WL "
+                      "with L = len(network) // 2, and range(1, L) stops at L - 1"))
+    n_classes = layers[-1][0].shape[1]
+    hints.append((lambda got: got.shape[-1:] == (n_classes,) and not np.allclose(
+        np.sum(got, axis=-1), 1.0), "each row of probabilities must add up to 1: the last "
+                  "layer applies functions.softmax to its total input"))
     return hints
 
 
@@ -360,6 +440,28 @@ def check_forward(forward):
     ]
     for name, network, x in cases:
         label = f"forward({name}, x={format_value(x)})"
-        c.expect_close((network, x), _forward(network, x), hints=_forward_hints(network, x),
-                       label=label)
+        try:
+            c.expect_close((network, x), _forward(network, x), hints=_forward_hints(network, x),
+                           label=label)
+        except ExerciseFailed:
+            _blame_key_order(c, network, x)
+            raise
     c.done()
+
+
+def _blame_key_order(c, network, x):
+    """After a failure: if the same function is right on the same network with its keys listed
+    W1, b1, W2, b2, ..., it relies on the order of the dict, and that is what to say."""
+    interleaved = {k: network[k] for layer in range(1, len(network) // 2 + 1)
+                   for k in (f"W{layer}", f"b{layer}")}
+    if list(interleaved) == list(network):
+        return
+    try:
+        with np.errstate(all="ignore"):
+            got = c.func(*copy.deepcopy((interleaved, x)))
+        right = np.allclose(np.asarray(got, dtype=float), _forward(network, x))
+    except Exception:  # noqa: BLE001 - any failure means the order was not the only problem
+        return
+    if right:
+        c.fail(f"forward(network with the keys {', '.join(network)}, x={format_value(x)}) is "
+               f"wrong, though right with the keys in the order W1, b1, W2, b2 - {KEY_ORDER}")
