@@ -45,6 +45,18 @@ def sigmoid_masks(x):
     return out
 
 
+def sigmoid_documented(x):
+    """Stable: np.exp only sees -|x|, so no np.errstate or warnings filter is needed here."""
+    x = np.asarray(x, dtype=float)
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+
+
+def sigmoid_tanh_rounded(x):
+    """Correct too, though it rounds sigmoid(-50) to 0: the review's H5, accepted openly."""
+    return (1 + np.tanh(np.asarray(x, dtype=float) / 2)) / 2
+
+
 def d_tanh_reference(u):
     t = np.tanh(u)
     return 1.0 - t * t
@@ -115,6 +127,30 @@ def sigmoid_int_masks(x):
     e = np.exp(x[~positive])
     out[~positive] = e / (1 + e)
     return out
+
+
+def sigmoid_hidden_errstate(x):
+    """The review's H4: the silencer fetched by a computed name, which no source scan sees."""
+    with getattr(np, "err" + "state")(over="ignore"):
+        return 1 / (1 + np.exp(-np.asarray(x, dtype=float)))
+
+
+def sigmoid_clipped_at_30(x):
+    """The review's H6: clipping keeps np.exp small but changes the far values."""
+    return 1 / (1 + np.exp(-np.clip(np.asarray(x, dtype=float), -30, 30)))
+
+
+def sigmoid_via_softmax(x):
+    """sigmoid(x) is the softmax of (0, x): a delegation to another library function."""
+    x = np.asarray(x, dtype=float)
+    pairs = np.stack([np.zeros_like(x), x], axis=-1).reshape(-1, 2)
+    return functions.softmax(pairs)[:, 1].reshape(x.shape)
+
+
+def sigmoid_if(x):
+    if x >= 0:
+        return 1 / (1 + np.exp(-x))
+    return np.exp(x) / (1 + np.exp(x))
 
 
 def sigmoid_naive(x):
@@ -189,6 +225,29 @@ def d_tanh_numerical(u):
     return functions.numerical_gradient(lambda v: np.sum(np.tanh(v)), u.copy())
 
 
+def d_tanh_central_difference(u, h=1e-4):
+    """The review's H3: a hand-written numerical slope, right to about 8 digits."""
+    u = np.asarray(u, dtype=float)
+    return (np.tanh(u + h) - np.tanh(u - h)) / (2 * h)
+
+
+def d_tanh_central_difference_fine(u):
+    return d_tanh_central_difference(u, h=1e-5)
+
+
+def d_tanh_forward_difference(u, h=1e-7):
+    u = np.asarray(u, dtype=float)
+    return (np.tanh(u + h) - np.tanh(u)) / h
+
+
+def d_tanh_one_over_cosh(u):
+    return 1 / np.cosh(u)
+
+
+def d_tanh_cosh_unclipped(u):
+    return 1 / np.cosh(np.asarray(u, dtype=float)) ** 2
+
+
 def d_tanh_int(u):
     """Integer arithmetic: right for floats, but cuts an integer input's result to 0 or 1."""
     out = np.zeros_like(u) if isinstance(u, np.ndarray) else 0.0
@@ -237,6 +296,21 @@ def d_leaky_relu_bools(u, alpha=0.01):
     return (u > 0) | (alpha > 0) & (u <= 0)
 
 
+def d_leaky_relu_backward_difference(u, alpha=0.01, h=1e-4):
+    """The review's H3 for the leaky ReLU: a backward difference of the function itself."""
+    u = np.asarray(u, dtype=float)
+
+    def leaky(v):
+        return np.where(v > 0, v, alpha * v)
+
+    return (leaky(u) - leaky(u - h)) / h
+
+
+def d_leaky_relu_int_when_alpha_int(u, alpha=0.01):
+    """Integers for an integer alpha: np.where(u > 0, 1, 0) is int64."""
+    return np.where(np.asarray(u) > 0, 1, alpha)
+
+
 def d_leaky_relu_flattened(u, alpha=0.01):
     return np.array([1.0 if v > 0 else alpha for v in np.ravel(u)])
 
@@ -247,7 +321,8 @@ def d_leaky_relu_flattened(u, alpha=0.01):
 @pytest.mark.parametrize("check, name, func", [
     (check_sigmoid, "sigmoid", sigmoid_reference), (check_sigmoid, "sigmoid", sigmoid_clipped),
     (check_sigmoid, "sigmoid", sigmoid_tanh), (check_sigmoid, "sigmoid", sigmoid_logaddexp),
-    (check_sigmoid, "sigmoid", sigmoid_masks),
+    (check_sigmoid, "sigmoid", sigmoid_masks), (check_sigmoid, "sigmoid", sigmoid_documented),
+    (check_sigmoid, "sigmoid", sigmoid_tanh_rounded),
     (check_d_tanh, "d_tanh", d_tanh_reference), (check_d_tanh, "d_tanh", d_tanh_from_sigmoid),
     (check_d_tanh, "d_tanh", d_tanh_cosh),
     (check_d_leaky_relu, "d_leaky_relu", d_leaky_relu_reference),
@@ -275,8 +350,12 @@ def test_stub_is_not_done(check, name, not_done):
     (check_sigmoid, "sigmoid", sigmoid_list, "should return a NumPy array"),
     (check_sigmoid, "sigmoid", sigmoid_prints, "returned None"),
     # typical mistakes
-    (check_sigmoid, "sigmoid", sigmoid_naive, "np.exp overflowed"),
-    (check_sigmoid, "sigmoid", sigmoid_exp_form, "inf / inf gave nan"),
+    (check_sigmoid, "sigmoid", sigmoid_hidden_errstate, "gave np.exp the number 1000"),
+    (check_sigmoid, "sigmoid", sigmoid_clipped_at_30, "clipping x changes them"),
+    (check_sigmoid, "sigmoid", sigmoid_via_softmax, "without functions.softmax"),
+    (check_sigmoid, "sigmoid", sigmoid_if, "np.where(condition, a, b)"),
+    (check_sigmoid, "sigmoid", sigmoid_naive, "gave np.exp the number 1000"),
+    (check_sigmoid, "sigmoid", sigmoid_exp_form, "gave np.exp the number 1000"),
     (check_sigmoid, "sigmoid", sigmoid_where_both_branches, "np.where computes both branches"),
     (check_sigmoid, "sigmoid", sigmoid_wrong_sign, "sign is flipped"),
     (check_sigmoid, "sigmoid", sigmoid_flattened, "a number in, a number out"),
@@ -286,7 +365,12 @@ def test_stub_is_not_done(check, name, not_done):
     (check_d_tanh, "d_tanh", d_tanh_sigmoid_pattern, "the sigmoid's pattern"),
     (check_d_tanh, "d_tanh", d_tanh_at_output, "derivative at the output tanh(u)"),
     (check_d_tanh, "d_tanh", d_tanh_one_factor_two, "another from the inner 2u"),
-    (check_d_tanh, "d_tanh", d_tanh_from_exp, "e^1000 overflows"),
+    (check_d_tanh, "d_tanh", d_tanh_from_exp, "overflow encountered in exp\" - np.exp"),
+    (check_d_tanh, "d_tanh", d_tanh_cosh_unclipped, "overflow encountered in cosh\" - np.cosh"),
+    (check_d_tanh, "d_tanh", d_tanh_one_over_cosh, "now simplify that until only tanh(u)"),
+    (check_d_tanh, "d_tanh", d_tanh_central_difference, "looks like a numerical slope, a difference quotient"),
+    (check_d_tanh, "d_tanh", d_tanh_central_difference_fine, "looks like a numerical slope, a difference quotient"),
+    (check_d_tanh, "d_tanh", d_tanh_forward_difference, "looks like a numerical slope, a difference quotient"),
     (check_d_tanh, "d_tanh", d_tanh_quotient_naive, "write the derivative with np.tanh(u)"),
     (check_d_tanh, "d_tanh", d_tanh_numerical, "without functions.numerical_gradient"),
     (check_d_tanh, "d_tanh", d_tanh_int, "copy the integer dtype of an integer input"),
@@ -300,6 +384,10 @@ def test_stub_is_not_done(check, name, not_done):
     (check_d_leaky_relu, "d_leaky_relu", d_leaky_relu_ints, "decimal numbers (float)"),
     (check_d_leaky_relu, "d_leaky_relu", d_leaky_relu_bools, "decimal numbers (float)"),
     (check_d_leaky_relu, "d_leaky_relu", d_leaky_relu_flattened, "a number in, a number out"),
+    (check_d_leaky_relu, "d_leaky_relu", d_leaky_relu_backward_difference,
+     "looks like a numerical slope, a difference quotient"),
+    (check_d_leaky_relu, "d_leaky_relu", d_leaky_relu_int_when_alpha_int,
+     "alpha can arrive as the whole number 0"),
 ])
 def test_typical_mistakes_fail_with_a_hint(check, name, func, hint, rejected):
     assert hint in rejected(check, func, name)
@@ -310,6 +398,18 @@ def test_failure_names_input_expected_and_received(rejected):
         "[d_leaky_relu] d_leaky_relu([-2.0, -0.5, 0.0, 0.5, 3.0]) with the default alpha should "
         "be [0.01, 0.01, 0.01, 1.0, 1.0], got [0.01, 0.01, 1.0, 1.0, 1.0] - at u = 0 take the "
         "slope of the left side, alpha, as d_relu takes 0 there: test u > 0, not u >= 0")
+
+
+def test_overflow_advice_mentions_np_where_only_where_it_is_used(rejected):
+    assert "np.where" not in rejected(check_sigmoid, sigmoid_naive, "sigmoid")
+    assert "np.where computes both branches" in rejected(check_sigmoid,
+                                                         sigmoid_where_both_branches, "sigmoid")
+
+
+def test_np_exp_is_back_after_the_check(rejected):
+    real = np.exp
+    rejected(check_sigmoid, sigmoid_naive, "sigmoid")
+    assert np.exp is real
 
 
 def test_library_is_back_after_a_refused_delegation(rejected):
