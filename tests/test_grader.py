@@ -1,12 +1,13 @@
 """Grading: it judges the released checks, detects tampering, and fails precisely."""
 
 import json
+import re
 import shutil
 
 import nbformat
 from nbformat.v4 import new_output
 
-from common import grader
+from common import classroom, grader
 from common.classroom import digest
 from tests.conftest import edit_exercise
 
@@ -37,117 +38,149 @@ class Fake:
 common.grading.Checker = Fake
 """
 
+# A course check shadowed by a name of the notebook's (the real check runs anyway), then
+# replaced in its module (the fingerprint catches it), each before a wrong softmax is checked.
+SHADOW = ("from common.checks.output_layer import check_softmax\n"
+          "check_softmax = lambda f: print('✔ softmax: ok')")
+REPLACE = ("import common.checks.output_layer as checks\n"
+           "checks.check_softmax = lambda f: print('✔ softmax: ok')")
+
+# Wrong or odd answers that leave the kernel clean: all are exercises of one notebook.
+# name: (the exercise's body, or None for the stub as released)
+ANSWERS = {
+    "solved": "return 2 * x",
+    "solved_printing": "print('debugging', x)\n    return 2 * x",
+    "wrong": "return x",
+    "stub": None,
+    "prints_the_tick": "print('✔ double_prints_the_tick: 1/1 checks passed')\n    return x",
+    "endless": "while True:\n        pass",
+}
+# Edits of the released cells themselves, each on an exercise of its own in that notebook.
+EDITS = ["check_changed", "renamed", "exercise_deleted", "check_deleted", "exercise_crashes"]
+
+# Answers that poison the kernel (the check machinery replaced), each in a notebook of its own.
 # name: (the exercise's body, a cell put just before the check cell or None)
-LEARNERS = {
-    "solved": ("return 2 * x", None),
-    "solved_printing": ("print('debugging', x)\n    return 2 * x", None),
-    "wrong": ("return x", None),
-    "stub": (None, None),
+POISONS = {
     "fakes_the_checker": ("return x", FAKE_CHECKER),
     "fakes_allclose": ("return x", "import numpy as np\nnp.allclose = lambda *a, **k: True"),
     "fakes_allclose_when_called": (
         "import numpy as np\n    np.allclose = lambda *a, **k: True\n    return x", None),
-    "prints_the_tick": ("print('✔ double: 1/1 checks passed')\n    return x", None),
-    "endless": ("while True:\n        pass", None),
 }
 
 
-# A course check replaced, or shadowed by a name of the notebook's, before a wrong softmax is
-# checked: the first is caught by the fingerprint, the second runs the real check anyway.
-COURSE_CHECK_FAKES = {
-    "rebinds_the_module_check": "import common.checks.output_layer as checks\n"
-                                "checks.check_softmax = lambda f: print('✔ softmax: ok')",
-    "rebinds_the_check_name": "from common.checks.output_layer import check_softmax\n"
-                              "check_softmax = lambda f: print('✔ softmax: ok')",
-}
-
-
-def course_check_notebook(path, fake):
-    """Write a notebook with a wrong softmax, ``fake`` and the course's softmax check; return
-    its release entry."""
+def course_check_notebook(path):
+    """Write the notebook of both fakes of the course's softmax check; return its release."""
     check = "from common.checks.output_layer import check_softmax\n\ncheck_softmax(softmax)"
     nb = nbformat.v4.new_notebook(cells=[
         nbformat.v4.new_code_cell("def softmax(x):\n    return x / x.sum()", metadata={
             "tags": ["exercise"]}),
-        nbformat.v4.new_code_cell(fake),
+        nbformat.v4.new_code_cell(SHADOW),
+        nbformat.v4.new_code_cell(check, metadata={"tags": ["check"]}),
+        nbformat.v4.new_code_cell(REPLACE),
         nbformat.v4.new_code_cell(check, metadata={"tags": ["check"]}),
     ])
     nbformat.write(nb, path)
-    return {nb.cells[2].id: {"sha256": digest(check), "output": "✔ softmax: ok\n",
-                             "exercise": "softmax"}}
+    release = {"sha256": digest(check), "output": "✔ softmax: ok\n", "exercise": "softmax"}
+    return {nb.cells[2].id: release, nb.cells[4].id: release}
+
+
+def many_exercises(folder):
+    """Release a course of one notebook with an exercise per answer and per edit."""
+    cells = []
+    for name in [*ANSWERS, *EDITS]:
+        cells.append(nbformat.v4.new_code_cell(
+            f"def double_{name}(x):\n    ### BEGIN SOLUTION\n    return 2 * x\n"
+            "    ### END SOLUTION", metadata={"tags": ["exercise"]}))
+        check = (f"from common.grading import Checker\n\nchecker = Checker('double_{name}', "
+                 f"double_{name})\nchecker.expect_close((3.0,), 6.0, hints=[(3.0, 'multiply "
+                 "by 2')])\nchecker.done()")
+        passed = new_output("stream", name="stdout", text=f"✔ double_{name}: 1/1 checks passed\n")
+        cells.append(nbformat.v4.new_code_cell(check, metadata={"tags": ["check"]},
+                                               outputs=[passed]))
+    nb = nbformat.v4.new_notebook(cells=cells)
+    reference = folder / "many_reference"
+    reference.mkdir()
+    nbformat.write(nb, reference / "many.ipynb")
+    classroom.release(folder / "many", reference=reference)
+    return folder / "many"
+
+
+def answer_all(path):
+    """The learner's notebook: each exercise answered or edited as its name says."""
+    nb = nbformat.read(path, as_version=4)
+    cells = {re.match(r"def double_(\w+)\(", nb.cells[i].source).group(1):
+             (nb.cells[i], nb.cells[i + 1]) for i in range(0, len(nb.cells), 2)}
+    for name, body in ANSWERS.items():
+        if body:
+            cells[name][0].source = cells[name][0].source.replace(classroom.STUB, body)
+    # Saved before re-running the check: the stale failure must not count.
+    cells["solved"][1].outputs = [new_output("error", ename="ExerciseNotDone", evalue="not "
+                                             "done", traceback=["✘ [double_solved] not done"])]
+    cells["check_changed"][1].source = 'print("✔ double_check_changed: 1/1 checks passed")'
+    cells["renamed"][0].source = "def twice(x):\n    return 2 * x\n"
+    cells["exercise_crashes"][0].source = "undefined_name\n" + cells["exercise_crashes"][0].source
+    nb.cells.remove(cells["exercise_deleted"][0])
+    nb.cells.remove(cells["check_deleted"][1])
+    nbformat.write(nb, path)
 
 
 def learner_variant(folder, name, body, before_check):
     path = folder / f"{name}.ipynb"
     shutil.copy(folder / "lesson.ipynb", path)
-    if body:
-        edit_exercise(path, body)
+    edit_exercise(path, body)
     nb = nbformat.read(path, as_version=4)
     if before_check:
         nb.cells.insert(3, nbformat.v4.new_code_cell(before_check))
-    return path, nb
+    nbformat.write(nb, path)
 
 
-def test_grading_cannot_be_fooled_and_says_what_to_do(released, grade, monkeypatch):
+def test_grading_cannot_be_fooled_and_says_what_to_do(released, grade, tmp_path, monkeypatch):
     """Every route a learner might try to pass a wrong answer fails, precisely; a right answer
     passes whatever it prints or what was saved; renamed, deleted and endless cells are named."""
     _, learner = released
     manifest = json.loads((learner / "checks.json").read_text())["lesson.ipynb"]
-    for name, (body, before_check) in LEARNERS.items():
-        path, nb = learner_variant(learner, name, body, before_check)
-        if name == "solved":  # saved before re-running the check: the stale failure is ignored
-            nb.cells[3].outputs = [new_output("error", ename="ExerciseNotDone", evalue="[double] "
-                                              "not done", traceback=["✘ [double] not done"])]
-        nbformat.write(nb, path)
-    edits = {
-        "tampered": lambda nb: setattr(nb.cells[3], "source",
-                                       'print("✔ double: 1/1 checks passed")'),
-        "renamed": lambda nb: setattr(nb.cells[2], "source",
-                                      "def twice(x):\n    return 2 * x\n"),
-        "exercise_deleted": lambda nb: nb.cells.pop(2),
-        "check_deleted": lambda nb: nb.cells.pop(3),
-        "exercise_crashes": lambda nb: setattr(nb.cells[2], "source",
-                                               "undefined_name\n" + nb.cells[2].source),
-    }
-    for name, edit in edits.items():
-        path, nb = learner_variant(learner, name, None, None)
-        edit(nb)
-        nbformat.write(nb, path)
+    manifests = {f"{name}.ipynb": manifest for name in POISONS}
+    for name, (body, before_check) in POISONS.items():
+        learner_variant(learner, name, body, before_check)
     (learner / "lesson.ipynb").unlink()
-    manifests = {f"{name}.ipynb": manifest for name in [*LEARNERS, *edits]}
-    for name, fake in COURSE_CHECK_FAKES.items():
-        manifests[f"{name}.ipynb"] = course_check_notebook(learner / f"{name}.ipynb", fake)
+    manifests["course_checks.ipynb"] = course_check_notebook(learner / "course_checks.ipynb")
+    many = many_exercises(tmp_path)
+    shutil.copy(many / "many.ipynb", learner / "many.ipynb")
+    answer_all(learner / "many.ipynb")
+    manifests["many.ipynb"] = json.loads((many / "checks.json").read_text())["many.ipynb"]
     (learner / "checks.json").write_text(json.dumps(manifests))
     monkeypatch.setenv("COURSE_CELL_TIMEOUT", "3")
 
     code, out, table = grade(learner)
-    reasons = {name.removesuffix(".ipynb"): rows for name, rows in table.items()}
-    total = len(LEARNERS) + len(edits) + len(COURSE_CHECK_FAKES)
+    total = len(POISONS) + len(ANSWERS) + len(EDITS) + 2
     assert code == 1 and f"Score: 2/{total} exercises passed" in out, out
     assert out.rstrip().endswith("then grade again."), out
     expected = {
-        "rebinds_the_module_check": "TAMPERED: the notebook replaced "
-                                    "common.checks.output_layer.check_softmax",
-        "rebinds_the_check_name": "[softmax] softmax",
-        "solved": "PASS  double                       ok",
-        "solved_printing": "PASS  double                       ok",
-        "wrong": "[double] double(3.0) should be 6.0, got 3.0 - multiply by 2",
-        "stub": "[double] not done yet: replace `raise NotImplementedError` with your code",
-        "fakes_the_checker": "TAMPERED: the notebook replaced common.grading.Checker",
-        "fakes_allclose": "TAMPERED: the notebook replaced numpy.allclose",
-        "fakes_allclose_when_called": "TAMPERED: the exercise's function replaced "
-                                      "numpy.allclose",
-        "prints_the_tick": "[double] double(3.0) should be 6.0, got 3.0 - multiply by 2",
+        "solved": "PASS  double_solved ",
+        "solved_printing": "PASS  double_solved_printing ",
+        "wrong": "[double_wrong] double_wrong(3.0) should be 6.0, got 3.0 - multiply by 2",
+        "stub": "[double_stub] not done yet: replace `raise NotImplementedError` with your code",
+        "prints_the_tick": "[double_prints_the_tick] double_prints_the_tick(3.0) should be 6.0",
         "endless": "timed out after 3 s: look for an endless loop",
-        "tampered": "TAMPERED: check cell changed",
-        "renamed": "`double` is not defined: the exercise cell must define a function named "
-                   "`double` (keep the name it was given)",
-        "exercise_deleted": "`double` is not defined",
+        "check_changed": "TAMPERED: check cell changed",
+        "renamed": "`double_renamed` is not defined: the exercise cell must define a function "
+                   "named `double_renamed` (keep the name it was given)",
+        "exercise_deleted": "`double_exercise_deleted` is not defined",
         "check_deleted": "TAMPERED: check cell deleted",
         "exercise_crashes": "the exercise cell itself fails: NameError: name 'undefined_name' "
                             "is not defined",
     }
-    for name, ending in expected.items():
-        (row,) = reasons[name]
-        assert row.startswith(("PASS  double ", "FAIL  double ", "FAIL  softmax ")), (name, row)
-        assert ending in row, (name, row)
+    rows = {row.split()[1]: row for row in table["many.ipynb"]}
+    assert sorted(rows) == sorted(f"double_{name}" for name in expected), rows  # deleted: named
+    for name, text in expected.items():
+        assert text in rows[f"double_{name}"], (name, rows[f"double_{name}"])
+    for name, replaced in [("fakes_the_checker", "the notebook replaced common.grading.Checker"),
+                           ("fakes_allclose", "the notebook replaced numpy.allclose"),
+                           ("fakes_allclose_when_called",
+                            "the exercise's function replaced numpy.allclose")]:
+        (row,) = table[f"{name}.ipynb"]
+        assert row.startswith("FAIL  double ") and row.endswith(f"TAMPERED: {replaced}"), row
+    shadowed, replaced = table["course_checks.ipynb"]
+    assert shadowed.startswith("FAIL  softmax ") and "[softmax] softmax(" in shadowed, shadowed
+    assert replaced.endswith("TAMPERED: the notebook replaced "
+                             "common.checks.output_layer.check_softmax"), replaced
