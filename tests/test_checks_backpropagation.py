@@ -171,6 +171,19 @@ def regression_delta_collapsed(network, x, d, u1, z1, y):
             "W2": np.dot(z1.T, delta2), "b2": np.sum(delta2, axis=0)}
 
 
+def regression_delta_collapsed_then_matmul(network, x, d, u1, z1, y):
+    delta2 = np.mean(y - d)  # the exercise's own @ and .sum(axis=0) around it
+    delta1 = (delta2 @ network["W2"].T) * functions.d_relu(u1)
+    return {"W1": x.T @ delta1, "b1": delta1.sum(axis=0),
+            "W2": z1.T @ delta2, "b2": delta2.sum(axis=0)}
+
+
+def regression_bias_is_one_number(network, x, d, u1, z1, y):
+    grad = regression_as_in_the_notebook(network, x, d, u1, z1, y)
+    grad["b2"] = np.mean(y - d)
+    return grad
+
+
 def regression_dict_with_a_none(network, x, d, u1, z1, y):
     grad = regression_as_in_the_notebook(network, x, d, u1, z1, y)
     grad["W1"] = None
@@ -208,6 +221,10 @@ WRONG_REGRESSIONS = {
     "bias not summed over the batch": (regression_bias_not_summed, "one row per sample"),
     "delta collapsed into one number": (regression_delta_collapsed,
                                         "the output delta has the shape (N, K) of y"),
+    "delta collapsed, then @": (regression_delta_collapsed_then_matmul,
+                                "the output delta has the shape (N, K) of y"),
+    "bias gradient one number": (regression_bias_is_one_number,
+                                 "grad['b2'] came out as one number: is delta2 (N, K) like y?"),
     "a None inside the dict": (regression_dict_with_a_none,
                                "grad['W1'] is None: compute it before building the dict"),
     "no derivative": (regression_with(slope=lambda layer: 1.0), "forgets the activation's"),

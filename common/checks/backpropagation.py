@@ -393,7 +393,7 @@ def _3layer_mistakes(network, x, d, u1, z1, u2, z2, y):
 # Calling the learner's function and comparing the returned dict
 
 
-_SHAPE_WORDS = ("shape", "aligned", "broadcast", "mismatch")
+_SHAPE_WORDS = ("shape", "aligned", "broadcast", "mismatch", "dimension")
 _NO_NUMERICAL = ("compute the gradients by backpropagation, without "
                  "functions.numerical_gradient: it nudges every parameter in turn, and the check "
                  "uses it to test your answer")
