@@ -87,7 +87,7 @@ def strip_solution(source, where):
 def learner_edition(nb, name):
     """Return the learner's copy of a notebook and the hashes of its check cells."""
     nb = copy.deepcopy(nb)
-    checks, last_exercise, unfinished = {}, None, set()
+    checks, last_exercise, unfinished, imported = {}, None, set(), {}
     for index, cell in enumerate(nb.cells):
         where = f"{name}, cell {index}"
         if cell.cell_type != "code":
@@ -98,9 +98,14 @@ def learner_edition(nb, name):
             cell.source = strip_solution(cell.source, where)
         elif BEGIN in cell.source:
             raise ValueError(f"{where}: a solution region outside an exercise cell")
+        for module, names in CHECK_IMPORT.findall(cell.source):
+            imported |= {name.strip(): module for name in names.split(",")}
         if "check" in tags(cell):
+            called = set(re.findall(r"\b(check_\w+)\(", cell.source))
             checks[cell.id] = {"sha256": digest(cell.source), "output": printed(cell),
-                               "exercise": exercise_name(cell, last_exercise)}
+                               "exercise": exercise_name(cell, last_exercise),
+                               # where its checks come from, though the notebook may rebind them
+                               "modules": sorted({imported[n] for n in called if n in imported})}
             # JupyterLab's Run All goes on past a failing check, so the lesson still runs.
             cell.metadata["tags"] = [*tags(cell), "raises-exception"]
         elif "exercise" not in tags(cell):
@@ -114,6 +119,9 @@ def learner_edition(nb, name):
         cell.outputs = []
         cell.execution_count = None
     return nb, checks
+
+
+CHECK_IMPORT = re.compile(r"^from (common\.checks\.\w+) import ([\w, ]+)$", re.MULTILINE)
 
 
 def names_of(source):

@@ -188,10 +188,9 @@ def find_tampering(nb, released):
     return found
 
 
-def check_code(source, module_names, marker):
-    """What runs in place of a check cell: the released ``source``, guarded and reported."""
-    check_modules = sorted({f"common.checks.{m}"
-                            for m in re.findall(r"\bcommon\.checks\.(\w+)", source)})
+def check_code(source, check_modules, module_names, marker):
+    """What runs in place of a check cell: the released ``source``, guarded and reported, with
+    the check functions of ``check_modules`` as released."""
     call = (f"_course_run_check({source!r}, {check_modules!r}, {module_names!r}, {marker!r})\n"
             "del _course_fingerprint, _course_run_check\n")
     return RUN_CHECK + call
@@ -230,7 +229,8 @@ def run_notebook(path, released, marker):
         if cell.id in released:
             if digest(cell.source) != released[cell.id]["sha256"]:
                 continue  # a changed check cell is reported as TAMPERED, never run
-            cell.source = check_code(cell.source, module_names, marker)
+            cell.source = check_code(cell.source, released[cell.id].get("modules", []),
+                                     module_names, marker)
         cells.append(cell)
     baseline = nbformat.v4.new_code_cell(baseline_code(module_names, marker))
     nb.cells = [baseline, *cells]

@@ -21,7 +21,7 @@ def test_learner_edition_strips_solutions_and_keeps_the_rest(released):
     manifest = json.loads((learner / "checks.json").read_text())
     assert manifest == {"lesson.ipynb": {nb.cells[3].id: {"sha256": classroom.digest(CHECK),
                                                           "output": PASSED,
-                                                          "exercise": "double"}}}
+                                                          "exercise": "double", "modules": []}}}
     assert "raises-exception" in nb.cells[3].metadata["tags"]  # Run All goes on past it
 
 

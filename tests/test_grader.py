@@ -70,17 +70,19 @@ POISONS = {
 
 def course_check_notebook(path):
     """Write the notebook of both fakes of the course's softmax check; return its release."""
-    check = "from common.checks.output_layer import check_softmax\n\ncheck_softmax(softmax)"
+    check = "check_softmax(softmax)"  # imported in the first cell, as a lesson may do
     nb = nbformat.v4.new_notebook(cells=[
-        nbformat.v4.new_code_cell("def softmax(x):\n    return x / x.sum()", metadata={
-            "tags": ["exercise"]}),
+        nbformat.v4.new_code_cell("from common.checks.output_layer import check_softmax\n\n"
+                                  "def softmax(x):\n    return x / x.sum()", metadata={
+                                      "tags": ["exercise"]}),
         nbformat.v4.new_code_cell(SHADOW),
         nbformat.v4.new_code_cell(check, metadata={"tags": ["check"]}),
         nbformat.v4.new_code_cell(REPLACE),
         nbformat.v4.new_code_cell(check, metadata={"tags": ["check"]}),
     ])
     nbformat.write(nb, path)
-    release = {"sha256": digest(check), "output": "✔ softmax: ok\n", "exercise": "softmax"}
+    release = {"sha256": digest(check), "output": "✔ softmax: ok\n", "exercise": "softmax",
+               "modules": ["common.checks.output_layer"]}
     return {nb.cells[2].id: release, nb.cells[4].id: release}
 
 
