@@ -64,6 +64,25 @@ def refusing(targets):
             func.__code__ = code
 
 
+def _in_place_advice(original, passed, entries, where, name):
+    """What to do instead, by what was changed: a list, a dict's entry, or an array."""
+    keys = re.findall(r"\[(.*?)\]", where)
+    changed = original
+    for key in keys:
+        changed = changed[int(key) if key.isdigit() else key.strip("'\"")] if (
+            isinstance(changed, (dict, list, tuple))) else changed
+    if isinstance(changed, list):
+        return f"build a new list (e.g. list({name}) + [...]) instead of appending to it"
+    if entries is not None and keys:
+        key = keys[0].strip("'\"")
+        if key not in passed or key not in entries or passed[key] is not entries[key]:
+            return (f"assigning {name}[...] = ... changes the caller's dict (new = {name} does "
+                    "not copy it): build a new dict, e.g. new = {} and new[key] = ...")
+        return (f"{name}[key] -= ... changes the array inside the caller's dict ({name}.copy() "
+                "shares the arrays): compute new arrays, new[key] = " + name + "[key] - ...")
+    return "compute new arrays and return them (e.g. y = x * 2, or x.copy() first)"
+
+
 def changed_inside(original, passed, where=""):
     """Where ``passed`` (a copy of ``original`` given to the learner) now differs, or None.
 
@@ -170,6 +189,7 @@ class Checker:
         """Call the learner's function on copies of ``args``; report a crash or a changed input."""
         label = label or self.describe(args)
         copies = copy.deepcopy(args)
+        given = [dict(a) if isinstance(a, dict) else None for a in copies]  # entries as passed
         try:
             with refusing(self.without):
                 result = self.func(*copies)
@@ -185,18 +205,13 @@ class Checker:
             message = str(error).splitlines()[0] if str(error) else ""
             advice = next((f" - {a}" for pattern, a in CRASH_ADVICE if pattern in message), "")
             self.fail(f"{label} raised {type(error).__name__}: {message}{advice}")
-        for name, original, passed in zip(self._parameter_names(len(args)), args, copies,
-                                           strict=True):
+        for name, original, passed, entries in zip(self._parameter_names(len(args)), args,
+                                                    copies, given, strict=True):
             where = changed_inside(original, passed)
             if where is not None:
                 also = " and returned None" if result is None else ""
-                changed = original
-                for key in re.findall(r"\[(.*?)\]", where):
-                    changed = changed[int(key) if key.isdigit() else key.strip("'\"")]
-                how = ("build a new list (e.g. list(sizes) + [...]) instead of appending to it"
-                       if isinstance(changed, list) else
-                       "compute new arrays and return them (e.g. y = x * 2, or x.copy() first)")
-                self.fail(f"{label} changed its input in place ({name}{where}){also}; {how}")
+                self.fail(f"{label} changed its input in place ({name}{where}){also}; "
+                          f"{_in_place_advice(original, passed, entries, where, name)}")
         return result
 
     def _parameter_names(self, count):
@@ -239,10 +254,9 @@ class Checker:
             self.fail(f"{label} should return numbers, got {type(got).__name__} {got!r}")
         hint = ""
         for wrong, advice in hints:
-            matches = wrong(received) if callable(wrong) else _same_numbers(
-                received, wrong, rtol, atol)
-            if matches:
-                hint = f" - {advice}"
+            if self._matches(wrong, received, rtol, atol) and (
+                    callable(wrong) or not _same_numbers(expected, wrong, rtol, atol)):
+                hint = f" - {advice}"  # (a "mistake" equal to the answer would say nothing)
                 break
         if exact_type:
             self._check_type(label, got, expected_type, hint)
@@ -252,6 +266,11 @@ class Checker:
         if not np.allclose(received, expected, rtol=rtol, atol=atol, equal_nan=False):
             self.fail(f"{label} {describe_difference(expected, received)}{hint}")
         self.passed += 1
+
+    @staticmethod
+    def _matches(wrong, value, rtol, atol):
+        """Whether ``value`` is the typical mistake ``wrong`` (a value or a predicate)."""
+        return wrong(value) if callable(wrong) else _same_numbers(value, wrong, rtol, atol)
 
     def _check_type(self, label, got, expected, hint):
         """A list where an array is expected, or integers where floats are, fail here.

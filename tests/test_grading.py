@@ -148,3 +148,26 @@ def test_a_list_changed_in_place_gets_list_advice():
 
     with pytest.raises(ExerciseFailed, match=r"\(sizes\); build a new list"):
         Checker("count", count).expect_close(([2, 3],), 1.0)
+
+
+@pytest.mark.parametrize("step, advice", [
+    (lambda params: params.update(w=params["w"] - 1.0) or params,
+     "assigning params[...] = ... changes the caller's dict"),
+    (lambda params: (new := params.copy(), new["w"].__isub__(1.0))[0],
+     "params[key] -= ... changes the array inside the caller's dict (params.copy() shares "
+     "the arrays)"),
+])
+def test_a_dict_changed_in_place_gets_advice_for_how_it_was_changed(step, advice):
+    def named(params):
+        return step(params)
+
+    with pytest.raises(ExerciseFailed, match=re.escape(advice)):
+        Checker("step", named).call({"w": np.array([1.0, 2.0])})
+
+
+def test_a_hint_whose_mistake_equals_the_answer_is_not_given():
+    checker = Checker("double", lambda x: [2.0, 4.0])
+    with pytest.raises(ExerciseFailed) as info:
+        checker.expect_close((np.array([1.0, 2.0]),), [2.0, 4.0],
+                             hints=[(np.array([2.0, 4.0]), "a mistake that is the answer")])
+    assert "NumPy array, got a list" in str(info.value) and "mistake" not in str(info.value)
