@@ -101,3 +101,28 @@ def draw_network(ax, layer_sizes, weights=None, biases=None, node_labels=None,
     ax.set_ylim(-top - 0.5, top + 1.5)
     ax.set_aspect("equal")
     ax.axis("off")
+
+
+def plot_with_jumps(ax, x, y, jumps=(0.0,), **kwargs):
+    """Plot ``y`` against ``x`` as one line with a gap at each x in ``jumps``, so that no line
+    joins the two sides of a jump (the step function at 0, ReLU's slope at 0).
+
+    ``x`` (M,) increasing, ``y`` (M,). A sample exactly at a jump is drawn with the side whose
+    value it has (the left one for the course's functions at 0; the right one when a negative
+    weight mirrors the curve). Returns the line, for its colour.
+    """
+    x = np.asarray(x, dtype=float)
+    y = np.asarray(y, dtype=float)
+    if x.ndim != 1 or x.shape != y.shape:
+        raise ValueError(f"plot_with_jumps: expected x and y of one shape (M,), got {x.shape} "
+                         f"and {y.shape}")
+    cuts = set()
+    for jump in np.asarray(jumps, dtype=float).ravel():
+        i = int(np.searchsorted(x, jump))  # the first sample at or after the jump
+        if i < x.size and np.isclose(x[i], jump, rtol=0.0, atol=1e-9) and 0 < i < x.size - 1:
+            i += int(abs(y[i] - y[i - 1]) <= abs(y[i] - y[i + 1]))
+        if 0 < i < x.size:
+            cuts.add(i)
+    cuts = sorted(cuts)
+    (line,) = ax.plot(np.insert(x, cuts, np.nan), np.insert(y, cuts, np.nan), **kwargs)
+    return line
