@@ -276,6 +276,8 @@ def show_solution(name):
 
 def main(args):
     command, rest = (args[0], args[1:]) if args else ("", [])
+    if any(a.startswith("-") and a != "--force" and a != "--reference" for a in rest):
+        command = ""  # --help or a typo: show the usage, never take it for a folder
     if command == "learner" and len([a for a in rest if a != "--force"]) <= 1:
         release(*[a for a in rest if a != "--force"], force="--force" in rest)
         return 0

@@ -303,8 +303,9 @@ class Checker:
 
 # Crashes a beginner meets often, and what to do instead of what NumPy's own message suggests.
 CRASH_ADVICE = [
-    ("truth value of an array", "`if` decides for one number only; for an array use "
-                                "np.where(condition, a, b), which decides element by element"),
+    ("truth value of an array", "`if`, `and`, `or` and a == i & b == j decide for one number "
+                                "only; for arrays use np.where(condition, a, b), and & with "
+                                "brackets: (a == i) & (b == j)"),
     ("only 0-dimensional arrays can be converted to Python scalars",
      "the math module works on one number at a time; use NumPy's np.exp, np.tanh, ..., which "
      "work on whole arrays"),

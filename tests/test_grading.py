@@ -131,7 +131,7 @@ def test_in_a_notebook_a_check_of_an_undefined_function_says_what_to_do():
 
 
 @pytest.mark.parametrize("func, advice", [
-    (lambda x: 1.0 if x > 0 else 0.0, "`if` decides for one number only; for an array use "
+    (lambda x: 1.0 if x > 0 else 0.0, "decide for one number only; for arrays use "
                                       "np.where(condition, a, b)"),
     (lambda x: np.array([math.exp(x)]), "use NumPy's np.exp, np.tanh, ..., which work on whole "
                                         "arrays"),
