@@ -2,6 +2,7 @@
 
 import gzip
 import hashlib
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -81,7 +82,7 @@ def load_digits(path=DIGITS_PATH, sha256=DIGITS_SHA256):
     raw = path.read_bytes()
     try:
         text = gzip.decompress(raw).decode("ascii")
-    except (OSError, EOFError, UnicodeDecodeError) as error:
+    except (OSError, EOFError, zlib.error, UnicodeDecodeError) as error:
         raise ValueError(f"load_digits: {path} is not a gzip-compressed text file "
                          f"({error}); {restore}") from None
     pixels, labels = [], []
@@ -132,7 +133,7 @@ def read_idx(path):
     if raw[:2] == b"\x1f\x8b":  # the gzip signature
         try:
             raw = gzip.decompress(raw)
-        except (OSError, EOFError) as error:
+        except (OSError, EOFError, zlib.error) as error:  # zlib.error: a damaged stream
             raise ValueError(f"read_idx: {path} looks gzip-compressed but cannot be "
                              f"decompressed ({error}); download it again") from None
     if len(raw) < 4 or raw[:2] != b"\x00\x00" or raw[2] not in IDX_TYPES:

@@ -151,6 +151,20 @@ def test_digits_changed_value_fails_the_checksum(tmp_path):
     assert x[0, 0] == 1 and labels.shape == (1797,)
 
 
+#: A gzip header, then a deflate block of the reserved type 3: gzip.decompress raises zlib.error
+#: (not OSError), as a download damaged in the middle of the stream does.
+DAMAGED_DEFLATE = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff\x07" + bytes(20)
+
+
+def test_digits_file_with_a_damaged_deflate_stream(tmp_path):
+    damaged = tmp_path / "digits.csv.gz"
+    damaged.write_bytes(DAMAGED_DEFLATE)
+    with pytest.raises(ValueError, match=f"load_digits: {damaged} is not a gzip-compressed "
+                                         r"text file \(Error -3 .*invalid block type\)") as info:
+        load_digits(damaged)
+    assert "\n" not in str(info.value)
+
+
 def test_digits_empty_file(tmp_path):
     empty = tmp_path / "digits.csv.gz"
     empty.write_bytes(gzip.compress(b""))
@@ -250,6 +264,8 @@ def test_read_idx_missing_file(tmp_path):
     (idx_bytes(np.zeros(3)) + b"\x00", r"has extra bytes at the end"),
     (gzip.compress(idx_bytes(np.zeros(3)))[:-6], r"looks gzip-compressed but cannot be "
                                                  r"decompressed"),
+    (DAMAGED_DEFLATE, r"looks gzip-compressed but cannot be decompressed \(Error -3 .*invalid "
+                      r"block type\); download it again"),
 ])
 def test_read_idx_malformed_file_is_named(tmp_path, data, message):
     broken = tmp_path / "broken-idx1-ubyte"
