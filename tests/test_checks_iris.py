@@ -360,28 +360,23 @@ def split_by_running_deficit(labels, fractions, rng):
 
 
 def split_with_shuffle_and_lists(labels, fractions, rng):
-    """Python lists, rng.shuffle, and the totals fixed after all classes are cut."""
+    """Python lists, rng.shuffle on a copy, and the leftovers handed out one at a time."""
     classes = sorted(set(labels.tolist()))
-    members = {k: [i for i, label in enumerate(labels) if label == k] for k in classes}
-    counts = {k: [int(f * len(members[k]) + 1e-9) for f in fractions] for k in classes}
-    for j, f in enumerate(fractions):  # top up the parts below their rounded-down size
-        for k in classes:
-            short = int(f * len(labels) + 1e-9) - sum(counts[c][j] for c in classes)
-            left = len(members[k]) - sum(counts[k])
-            if short > 0 and left > 0 and counts[k][j] < f * len(members[k]):
-                counts[k][j] += 1
-    for k in classes:  # whatever is left of a class goes to its parts with the largest remainder
-        while sum(counts[k]) < len(members[k]):
-            remainders = [f * len(members[k]) - n for f, n in zip(fractions, counts[k],
-                                                                  strict=True)]
-            counts[k][int(np.argmax(remainders))] += 1
     parts = [[] for _ in fractions]
+    seen = 0
     for k in classes:
-        shuffled = list(members[k])
+        members = [i for i, label in enumerate(labels) if label == k]
+        shuffled = np.array(members)
         rng.shuffle(shuffled)
+        counts = [int(f * len(members) + 1e-9) for f in fractions]
+        seen += len(members)
+        for _ in range(len(members) - sum(counts)):
+            behind = [f * seen - len(part) - n for f, part, n in zip(fractions, parts, counts,
+                                                                     strict=True)]
+            counts[behind.index(max(behind))] += 1  # index() finds the earliest on a tie
         start = 0
-        for part, n in zip(parts, counts[k], strict=True):
-            part.extend(shuffled[start:start + n])
+        for part, n in zip(parts, counts, strict=True):
+            part.extend(shuffled[start:start + n].tolist())
             start += n
     result = []
     for part in parts:
@@ -391,9 +386,27 @@ def split_with_shuffle_and_lists(labels, fractions, rng):
     return tuple(result)
 
 
-def copy_of_the_reference():
-    """common.splits.stratified_split (and the split_counts it calls) as other function objects,
-    which the check does not refuse: the check's promises are the reference's."""
+def split_with_index_permutations(labels, fractions, rng):
+    """members[rng.permutation(n)] draws the same as rng.permutation(members)."""
+    fractions = np.asarray(fractions)
+    parts, totals, seen = [[] for _ in fractions], np.zeros(len(fractions), dtype=int), 0
+    for k in np.unique(labels):
+        members = np.flatnonzero(labels == k)
+        members = members[rng.permutation(members.size)]
+        counts = np.floor(fractions * members.size + 1e-9).astype(int)
+        seen += members.size
+        while counts.sum() < members.size:
+            counts[np.argmax(fractions * seen - totals - counts)] += 1
+        totals += counts
+        edges = np.concatenate([[0], np.cumsum(counts)])
+        for j in range(len(fractions)):
+            parts[j].append(members[edges[j]:edges[j + 1]])
+    return tuple(np.concatenate(part)[rng.permutation(sum(map(len, part)))] for part in parts)
+
+
+def copy_of_the_library():
+    """common.splits.stratified_split and split_counts as other function objects: their body
+    still calls splits._round_keeping_sum, which the check refuses."""
     namespace = dict(vars(splits))
     for name in ("stratified_split", "split_counts"):
         namespace[name] = types.FunctionType(getattr(splits, name).__code__, namespace, name)
@@ -401,9 +414,20 @@ def copy_of_the_reference():
 
 
 @pytest.mark.parametrize("split", [split_by_running_deficit, split_with_shuffle_and_lists,
-                                   copy_of_the_reference()])
+                                   split_with_index_permutations])
 def test_stratified_split_correct_versions_pass(split, passes):
     passes(check_stratified_split, split, "stratified_split")
+
+
+def test_stratified_split_copied_from_the_library_is_refused(rejected):
+    message = rejected(check_stratified_split, copy_of_the_library(), "stratified_split")
+    assert "write it yourself, without splits._round_keeping_sum" in message
+
+
+def test_stratified_split_that_calls_the_lessons_reference_is_refused(rejected):
+    message = rejected(check_stratified_split, iris.reference_stratified_split,
+                       "stratified_split")
+    assert "write it yourself, without iris.reference_stratified_split" in message
 
 
 def test_stratified_split_not_done(not_done):
@@ -564,3 +588,287 @@ def test_standardise_on_whole_millimetres_must_give_decimals(rejected):
         return np.round((x - x_train.mean(axis=0)) / x_train.std(axis=0)).astype(int)
 
     assert "should give decimal numbers" in rejected(check_standardise, rounds, "standardise")
+
+
+# ---------------------------------------------------------------------------------------------
+# The main line's split must be the lesson's, draw for draw: then the text's numbers hold
+
+
+def lesson_rule(tie_to_later=False, draw_per_class=None, shuffle_last_part_first=False,
+                largest_remainder=False):
+    """The lesson's rule with one step done another (reasonable) way."""
+    def split(labels, fractions, rng):
+        fractions = np.asarray(fractions)
+        parts, sizes, seen = [[] for _ in fractions], np.zeros(len(fractions)), 0
+        everything = rng.permutation(labels.size) if draw_per_class == "all first" else None
+        for k in np.unique(labels):
+            if draw_per_class == "all first":  # shuffle everything, then group by class
+                members = everything[labels[everything] == k]
+            elif draw_per_class == "sort keys":
+                members = np.flatnonzero(labels == k)
+                members = members[np.argsort(rng.random(members.size))]
+            else:
+                members = rng.permutation(np.flatnonzero(labels == k))
+            counts = np.floor(fractions * members.size + 1e-9).astype(int)
+            seen += members.size
+            behind = (fractions * members.size - counts if largest_remainder
+                      else fractions * seen - sizes - counts)
+            order = np.argsort(behind)[::-1] if tie_to_later else np.argsort(-behind,
+                                                                             kind="stable")
+            counts[order[:members.size - counts.sum()]] += 1
+            sizes += counts
+            for part, piece in zip(parts, np.split(members, np.cumsum(counts)[:-1]),
+                                   strict=True):
+                part.append(piece)
+        joined = [np.concatenate(part) for part in parts]
+        order = range(len(joined) - 1, -1, -1) if shuffle_last_part_first else range(len(joined))
+        shuffled = {j: rng.permutation(joined[j]) for j in order}
+        return tuple(shuffled[j] for j in range(len(joined)))
+    return split
+
+
+@pytest.mark.parametrize("split, hint", [
+    (lesson_rule(tie_to_later=True), "on a tie to the earlier part"),
+    (lesson_rule(largest_remainder=True), "furthest below their target size"),
+    (lesson_rule(draw_per_class="all first"), "shuffle each class once with rng.permutation"),
+    (lesson_rule(draw_per_class="sort keys"), "holds other samples than the lesson's rule"),
+    (lesson_rule(shuffle_last_part_first=True), "right samples in another order"),
+])
+def test_stratified_split_that_draws_differently_is_told_which_step(split, hint, rejected):
+    assert hint in rejected(check_stratified_split, split, "stratified_split")
+
+
+def test_the_pinned_split_is_the_lessons_main_line():
+    # The notebook draws its split from default_rng([SEED, 0]) and its folds from [SEED, 2].
+    labels = np.repeat([0, 1, 2], 50)
+    train, test = iris.reference_stratified_split(labels, (2 / 3, 1 / 3),
+                                                  np.random.default_rng([0, 0]))
+    assert np.bincount(labels[train]).tolist() == [33, 34, 33]
+    assert np.bincount(labels[test]).tolist() == [17, 16, 17]
+    cases = iris._pinned_cases()
+    assert [case[3] for case in cases] == [[0, 0], [0, 2], [0, 2]]
+    assert np.array_equal(cases[1][1], labels[train])
+
+
+def test_the_lessons_reference_split_has_ties_in_its_folds():
+    # A class of 33 cut 4 ways leaves one sample over with every part equally behind.
+    labels = np.repeat([0, 1, 2], [33, 34, 33])
+    folds = iris.reference_stratified_split(labels, (0.25,) * 4, np.random.default_rng(0))
+    assert [np.bincount(labels[f], minlength=3).tolist() for f in folds] == [
+        [9, 8, 8], [8, 9, 8], [8, 9, 8], [8, 8, 9]]
+
+
+# ---------------------------------------------------------------------------------------------
+# Every reachable function of the course's library that gives an exercise's answer is refused
+
+
+def one_network(network):
+    return {key: value[None] for key, value in network.items()}
+
+
+def forward_through(reference):
+    def forward(network, x):
+        if reference in (iris.forward_stack,) or reference.__name__ == "forward_stack":
+            result = reference(one_network(network), x[None])
+            y = result[0][0] if isinstance(result, tuple) else result[0]
+        else:
+            y = reference(network, x)
+            y = y[0] if isinstance(y, tuple) else y
+        return y, {"u1": x @ network["W1"] + network["b1"],
+                   "z1": np.maximum(x @ network["W1"] + network["b1"], 0), "y": y}
+    return forward
+
+
+def forward_references():
+    from common.checks import digits, forward_propagation, gradient_descent
+    return [iris.forward_stack, digits.forward_stack, forward_propagation._forward,
+            gradient_descent.reference_forward]
+
+
+@pytest.mark.parametrize("reference", forward_references(), ids=lambda f: f.__module__)
+def test_forward_through_any_library_forward_is_refused(reference, rejected):
+    message = rejected(check_forward, forward_through(reference), "forward")
+    assert f"write it yourself, without {reference.__module__.rpartition('.')[2]}." in message
+
+
+def backward_from_numerical_gradient(network, x, d, cache):
+    def loss(_):
+        return functions.cross_entropy_error(d, own_forward(network, x)[0])
+    return {key: functions.numerical_gradient(loss, network[key]) for key in network}
+
+
+def backward_from_chain(network, x, d, cache):
+    from common.checks.backpropagation import _chain
+    return _chain(network, x, [cache["u1"]], [cache["z1"]], (cache["y"] - d) / len(x))
+
+
+def backward_from_lesson_04(network, x, d, cache):
+    from common.checks.gradient_descent import reference_backward as lesson_04
+    return lesson_04(network, x, d, cache["u1"], cache["z1"], cache["y"])
+
+
+def backward_from_one_stacked_step(network, x, d, cache):
+    after = iris.train_stack(one_network(network), x[None], d[None], 1.0, 1)
+    return {key: network[key] - after[key][0] for key in network}
+
+
+@pytest.mark.parametrize("backward, refused", [
+    (backward_from_numerical_gradient, "functions.numerical_gradient"),
+    (backward_from_chain, "backpropagation._chain"),
+    (backward_from_lesson_04, "gradient_descent.reference_backward"),
+    (backward_from_one_stacked_step, "iris.train_stack"),
+])
+def test_backward_through_the_library_is_refused(backward, refused, rejected):
+    assert f"write it yourself, without {refused}" in rejected(check_backward, backward,
+                                                               "backward")
+
+
+def test_the_stacked_trainer_is_the_lessons_train():
+    # One network in the stack, trained 30 epochs, equals 30 plain steps of the reference.
+    network, x, d = iris._iris_sized_case(5, 12)
+    trained = iris.train_stack(one_network(network), x[None], d[None], 0.5, 30)
+    plain = {key: value.copy() for key, value in network.items()}
+    for _ in range(30):
+        grad = reference_backward(plain, x, d, reference_forward(plain, x)[1])
+        plain = {key: plain[key] - 0.5 * grad[key] for key in plain}
+    for key in plain:
+        assert np.allclose(trained[key][0], plain[key], rtol=1e-12, atol=1e-14), key
+    assert iris.accuracy_stack(trained, x[None], d[None])[0] == reference_accuracy(
+        d, reference_forward(plain, x)[0])
+
+
+def test_the_stacked_trainer_stops_each_network_at_its_own_epoch():
+    network, x, d = iris._iris_sized_case(6, 10)
+    both = iris.stack([network, network])
+    trained = iris.train_stack(both, np.stack([x, x]), np.stack([d, d]), 0.5, np.array([5, 9]))
+    alone = iris.train_stack(one_network(network), x[None], d[None], 0.5, 5)
+    assert np.array_equal(trained["W1"][0], alone["W1"][0])
+    assert not np.allclose(trained["W1"][1], alone["W1"][0])
+
+
+# ---------------------------------------------------------------------------------------------
+# New hints of the review
+
+
+def test_forward_whose_cache_lacks_y_fails(rejected):
+    def forward(network, x):
+        y, cache = own_forward(network, x)
+        return y, {"u1": cache["u1"], "z1": cache["z1"]}
+
+    assert "cache should have the key 'y'" in rejected(check_forward, forward, "forward")
+
+
+def test_forward_whose_cache_y_is_a_placeholder_fails(rejected):
+    def forward(network, x):
+        y, cache = own_forward(network, x)
+        return y, dict(cache, y=np.full_like(y, 1 / 3))
+
+    assert "cache['y'] holds 1/3 everywhere" in rejected(check_forward, forward, "forward")
+
+
+def test_forward_returning_cache_first_is_told_the_order(rejected):
+    def forward(network, x):
+        y, cache = own_forward(network, x)
+        return cache, y
+
+    message = rejected(check_forward, forward, "forward")
+    assert "got (dict, ndarray): y first, then cache" in message
+
+
+@pytest.mark.parametrize("forward, hint", [
+    (make_forward(functions.softmax, functions.softmax), "the hidden layer uses softmax"),
+    (make_forward(functions.softmax, lambda u: u), "softmax went on u1"),
+    (make_forward(functions.relu, functions.relu), "the output layer uses ReLU"),
+    (make_forward(functions.relu, lambda u: np.exp(u)), "the rows of y do not sum to 1"),
+])
+def test_forward_with_softmax_or_relu_in_the_wrong_layer(forward, hint, rejected):
+    assert hint in rejected(check_forward, forward, "forward")
+
+
+def test_forward_with_softmax_of_u1_as_y(rejected):
+    def forward(network, x):
+        u1 = x @ network["W1"] + network["b1"]
+        y = functions.softmax(u1)
+        return y, {"u1": u1, "z1": functions.relu(u1), "y": y}
+
+    message = rejected(check_forward, forward, "forward")
+    assert "y is softmax(u1)" in message
+
+
+@pytest.mark.parametrize("delta2, hint", [
+    (lambda y, d: (y - d) / y.shape[1], "divided by the number of classes K"),
+    (lambda y, d: (y - d) / y.size, "divided by N K"),
+    (lambda y, d: (y - d) / len(y) * y * (1 - y), "do not multiply by y (1 - y)"),
+])
+def test_backward_with_a_wrong_output_delta(delta2, hint, rejected):
+    def backward(network, x, d, cache):
+        out = delta2(cache["y"], d)
+        hidden = np.dot(out, network["W2"].T) * functions.d_relu(cache["u1"])
+        return {"W1": np.dot(x.T, hidden), "b1": hidden.sum(axis=0),
+                "W2": np.dot(cache["z1"].T, out), "b2": out.sum(axis=0)}
+
+    assert hint in rejected(check_backward, backward, "backward")
+
+
+def test_backward_summing_the_bias_without_an_axis(rejected):
+    def backward(network, x, d, cache):
+        grad = own_backward(network, x, d, cache)
+        delta2 = functions.d_softmax_with_loss(d, cache["y"])
+        return dict(grad, b2=np.sum(delta2))
+
+    message = rejected(check_backward, backward, "backward")
+    assert "should have shape (3,), got shape ()" in message and "axis=0" in message
+
+
+@pytest.mark.parametrize("count", [lambda hits: float(hits.sum()), lambda hits: int(hits.sum())])
+def test_accuracy_returning_a_count_is_told_so_first(count, rejected):
+    def accuracy(d, y):
+        return count(y.argmax(axis=1) == to_labels(d, y))
+
+    message = rejected(check_accuracy, accuracy, "accuracy")
+    assert "that is the number of correct answers" in message
+    assert "write 1.0" not in message
+
+
+def test_accuracy_with_integer_division(rejected):
+    def accuracy(d, y):
+        return int(np.sum(y.argmax(axis=1) == to_labels(d, y))) // len(y)
+
+    message = rejected(check_accuracy, accuracy, "accuracy")
+    assert "// divides whole numbers and rounds down" in message
+
+
+def test_accuracy_with_argmin(rejected):
+    message = rejected(check_accuracy,
+                       lambda d, y: float(np.mean(y.argmin(axis=1) == to_labels(d, y))),
+                       "accuracy")
+    assert "argmin picks the least likely class" in message or "no sample counted" in message
+
+
+def test_accuracy_of_zero_is_not_blamed_on_one_cause(rejected):
+    # np.mean(y == d) is 0 here: the advice names every cause of a 0, not only this one.
+    message = rejected(check_accuracy, lambda d, y: float(np.mean(y == d)), "accuracy")
+    assert "no sample counted as right" in message and "argmin" in message
+
+
+def test_accuracy_that_treats_labels_as_one_hot(rejected):
+    message = rejected(check_accuracy,
+                       lambda d, y: float(np.mean(y.argmax(axis=1) == d.argmax(axis=1))),
+                       "accuracy")
+    assert "AxisError" in message and "d holds labels here (shape (3,))" in message
+
+
+def test_standardise_with_statistics_of_both_sets(rejected):
+    def leaky(x_train, x):
+        both = np.concatenate([x_train, np.atleast_2d(x)])
+        return (x - both.mean(axis=0)) / both.std(axis=0)
+
+    assert "x_train's statistics only" in rejected(check_standardise, leaky, "standardise")
+
+
+def test_standardise_in_float32_passes(passes):
+    def single_precision(x_train, x):
+        x_train, x = np.asarray(x_train, np.float32), np.asarray(x, np.float32)
+        return (x - x_train.mean(axis=0)) / x_train.std(axis=0)
+
+    passes(check_standardise, single_precision, "standardise")

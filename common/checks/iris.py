@@ -2,21 +2,25 @@
 
 Five exercises: ``stratified_split`` (a shuffled, stratified split into parts),
 ``standardise`` (scaling with the training set's statistics), ``forward``, ``backward`` and
-``accuracy`` of the assignment's 4-6-3 network. The module also holds the reference versions of
-the last three (``reference_forward``, ``reference_backward``, ``reference_accuracy``), which the
-checks compare the learner's code with; ``common.splits.stratified_split`` is the reference
-split. While an exercise is checked, its reference is unavailable (``Checker(without=...)``), so
-a function that merely calls it fails with "write it yourself".
+``accuracy`` of the assignment's 4-6-3 network. The module also holds the reference versions
+(``reference_stratified_split``, the lesson's rule; ``reference_forward``,
+``reference_backward``, ``reference_accuracy``), which the checks compare the learner's code
+with, and the stacked trainer of the lesson's robustness study (``stack``, ``train_stack``,
+``accuracy_stack``: many networks at once). While an exercise is checked, every function of the
+course's library that computes its answer is unavailable (``Checker(without=...)``), so a
+function that merely calls one fails with "write it yourself".
 
 The network is the assignment's: total input ``u1 = x W1 + b1``, hidden output
 ``z1 = relu(u1)``, output ``y = softmax(z1 W2 + b2)``, loss ``cross_entropy_error(d, y)``.
 """
 
+import importlib
+
 import numpy as np
 
 from common import functions, networks, splits
 from common.functions import numerical_gradient, relative_error
-from common.grading import Checker
+from common.grading import Checker, ExerciseFailed
 
 # ----------------------------------------------------------------------------------------------
 # The lesson's reference versions
@@ -53,6 +57,130 @@ def reference_accuracy(d, y):
     d, y = np.asarray(d), np.asarray(y)
     labels = d.argmax(axis=1) if d.shape == y.shape else d
     return float(np.mean(y.argmax(axis=1) == labels))
+
+
+def reference_stratified_split(labels, fractions, rng):
+    """The lesson's split rule, step by step, with the random draws in the lesson's order.
+
+    For each class (in the order of ``np.unique``): one ``rng.permutation`` of its indices; each
+    part gets its share rounded down, and the leftovers go, one each, to the parts furthest
+    behind their share of the samples seen so far, the earlier part on a tie. At the end one
+    ``rng.permutation`` per part, in part order. Returns a tuple of index arrays.
+    """
+    labels, fractions = np.asarray(labels), np.asarray(fractions, dtype=float)
+    pieces, given, seen = [[] for _ in fractions], np.zeros(len(fractions)), 0
+    for k in np.unique(labels):
+        shuffled = rng.permutation(np.flatnonzero(labels == k))
+        sizes = np.floor(fractions * shuffled.size + 1e-9).astype(int)
+        seen += shuffled.size
+        lag = fractions * seen - given - sizes
+        sizes[np.argsort(-lag, kind="stable")[:shuffled.size - sizes.sum()]] += 1
+        given += sizes
+        for j, piece in enumerate(np.split(shuffled, np.cumsum(sizes)[:-1])):
+            pieces[j].append(piece)
+    return tuple(rng.permutation(np.concatenate(p)) for p in pieces)
+
+
+# ----------------------------------------------------------------------------------------------
+# Many networks at once, for the lesson's robustness study (section 8)
+
+
+def stack(network_list):
+    """Stack a list of networks into one dict of arrays with a leading network axis (S, ...)."""
+    return {key: np.stack([network[key] for network in network_list])
+            for key in network_list[0]}
+
+
+def _softmax_last_axis(u):
+    """``functions.softmax`` over the last axis of an (S, N, K) array.
+
+    (A loop over the K classes and a product with ones: NumPy is slow at reducing many rows of
+    3, and this gives the same numbers faster.)
+    """
+    shift = u[..., :1]
+    for k in range(1, u.shape[-1]):
+        shift = np.maximum(shift, u[..., k:k + 1])
+    e = np.exp(u - shift)
+    return e / (e @ np.ones((u.shape[-1], 1)))
+
+
+def forward_stack(network, x):
+    """The lesson's forward pass for S networks at once. x: (S, N, D); returns y, u1, z1."""
+    u1 = x @ network["W1"] + network["b1"][:, None, :]
+    z1 = np.maximum(u1, 0.0)
+    return _softmax_last_axis(z1 @ network["W2"] + network["b2"][:, None, :]), u1, z1
+
+
+def loss_stack(d, y):
+    """The cross-entropy of each of S networks, as ``functions.cross_entropy_error``: (S,)."""
+    return -np.mean(np.log((y * d) @ np.ones((y.shape[-1], 1)) + 1e-7), axis=(1, 2))
+
+
+def train_stack(network, x, d, learning_rate, epochs, x_val=None, d_val=None, checkpoints=()):
+    """Full-batch gradient descent for S networks at once, as the lesson's ``train``.
+
+    ``network`` a stack (see ``stack``); x: (S, N, D); d: (S, N, K) one-hot. ``epochs``: one
+    number, or one per network (each stops at its own). With held-out data and
+    ``checkpoints``, also returns the held-out loss of each network at each checkpoint epoch,
+    (S, C). The formulas are those of ``reference_backward``, with a leading network axis.
+    """
+    network = {key: value.copy() for key, value in network.items()}
+    epochs = np.broadcast_to(epochs, (x.shape[0],))
+    x_transposed = np.swapaxes(x, 1, 2)
+    ones = np.ones(x.shape[1])  # a sum over the samples as a product: ones @ delta
+    val_loss = []
+    for epoch in range(epochs.max() + 1):
+        if epoch in checkpoints:
+            val_loss.append(loss_stack(d_val, forward_stack(network, x_val)[0]))
+        if epoch == epochs.max():
+            break
+        y, u1, z1 = forward_stack(network, x)
+        out_delta = (y - d) / x.shape[1]
+        hidden_delta = (out_delta @ np.swapaxes(network["W2"], 1, 2)) * (u1 > 0)
+        grad = {"W2": np.swapaxes(z1, 1, 2) @ out_delta, "b2": ones @ out_delta,
+                "W1": x_transposed @ hidden_delta, "b1": ones @ hidden_delta}
+        step = learning_rate * (epoch < epochs)  # 0 for the networks that have finished
+        for key in network:
+            shape = (-1,) + (1,) * (grad[key].ndim - 1)
+            network[key] = network[key] - step.reshape(shape) * grad[key]
+    return (network, np.array(val_loss).T) if len(checkpoints) else network
+
+
+def accuracy_stack(network, x, d):
+    """The test accuracy of each of S networks: (S,)."""
+    return np.mean(forward_stack(network, x)[0].argmax(axis=2) == d.argmax(axis=2), axis=1)
+
+
+# ----------------------------------------------------------------------------------------------
+# What a learner could call instead of writing the exercise: refused while it is checked
+
+
+def _library(module, *names):
+    """The functions ``names`` of ``common.<module>`` that exist (other lessons' modules evolve)."""
+    try:
+        found = importlib.import_module(f"common.{module}")
+    except ImportError:
+        return []
+    return [getattr(found, name) for name in names if callable(getattr(found, name, None))]
+
+
+def _forward_references():
+    """Every function of the course's library that computes this network's forward pass."""
+    return [networks.forward, reference_forward, forward_stack, accuracy_stack,
+            *_library("checks.forward_propagation", "_forward", "_run"),
+            *_library("checks.gradient_descent", "reference_forward"),
+            *_library("checks.backpropagation", "reference_forward_3layer",
+                      "reference_forward_regression"),
+            *_library("checks.digits", "forward_stack", "evaluate_stack", "_measure")]
+
+
+def _backward_references():
+    """Every function of the course's library that computes (or applies) these gradients."""
+    return ["numerical_gradient", networks.backward, reference_backward, train_stack,
+            *_library("checks.backpropagation", "_chain", "reference_backward_regression",
+                      "reference_backward_3layer"),
+            *_library("checks.gradient_descent", "reference_backward", "reference_train"),
+            *_library("checks.digits", "_sgd_step", "train_stack", "reference_train_epoch")]
 
 
 # ----------------------------------------------------------------------------------------------
@@ -203,6 +331,49 @@ def _mixed(part_labels):
     return changes > len(np.unique(part_labels)) - 1
 
 
+#: The generators of the lesson's main line: default_rng([SEED, 0]) splits, [SEED, 1] draws the
+#: initial weights, [SEED, 2] cuts the folds (SEED = 0).
+MAIN_SEEDS = ([0, 0], [0, 1], [0, 2])
+
+
+def _pinned_cases():
+    """(what, labels, fractions, seed) of the main line: its 2:1 split and its 4 folds.
+
+    The folds hold ties (a class of 33 or 34 cut 4 ways), so the tie rule is pinned too.
+    """
+    labels = np.repeat([0, 1, 2], 50)
+    train, _ = reference_stratified_split(labels, (2 / 3, 1 / 3),
+                                          np.random.default_rng(MAIN_SEEDS[0]))
+    return [("the 150 Iris labels, sorted by class", labels, (2 / 3, 1 / 3), MAIN_SEEDS[0]),
+            ("the 100 training labels of that split", labels[train], (0.25,) * 4, MAIN_SEEDS[2]),
+            ("100 labels in classes of 34, 33 and 33", np.random.default_rng(7).permutation(
+                np.repeat([0, 1, 2], [34, 33, 33])), (0.25,) * 4, MAIN_SEEDS[2])]
+
+
+def _expect_the_lessons_draws(c, label, labels, parts, expected):
+    """The same split as the lesson's rule, index for index: then the text's numbers hold."""
+    classes = np.unique(labels)
+    for j, (part, right) in enumerate(zip(parts, expected, strict=True)):
+        for k in classes:
+            got, want = int(np.sum(labels[part] == k)), int(np.sum(labels[right] == k))
+            c.expect(got == want,
+                     f"{label}: part {j} holds {got} samples of class {k}, the lesson's rule "
+                     f"gives {want}: give a class's leftovers to the parts furthest behind "
+                     "f_j n_seen (this class's rounded-down counts included), and on a tie to "
+                     "the earlier part, as np.argsort(-behind, kind='stable') does (step 3)")
+    for j, (part, right) in enumerate(zip(parts, expected, strict=True)):
+        c.expect(np.array_equal(np.sort(part), np.sort(right)),
+                 f"{label}: part {j} holds other samples than the lesson's rule draws from this "
+                 "seed: shuffle each class once with rng.permutation, classes in the order of "
+                 "np.unique, and cut it into pieces in part order, part 0 first (steps 1 and "
+                 "4); draw nothing else from rng before the last step")
+    for j, (part, right) in enumerate(zip(parts, expected, strict=True)):
+        c.expect(np.array_equal(part, right),
+                 f"{label}: part {j} holds the right samples in another order: at the end "
+                 "shuffle each part once, rng.permutation(...) of its pieces joined in class "
+                 "order, part 0 first (step 5)")
+
+
 def check_stratified_split(stratified_split):
     """Check ``stratified_split(labels, fractions, rng) -> tuple of index arrays``.
 
@@ -211,12 +382,15 @@ def check_stratified_split(stratified_split):
     or up, each part's size f_j N rounded down or up; the parts shuffled (not in increasing
     order, not class by class); the randomness drawn from ``rng`` alone (the same seed gives the
     same split whatever ``np.random`` holds, other seeds give other training sets, and a class
-    is shuffled, not just rotated). ``common.splits.stratified_split`` and its
-    ``split_counts`` are refused.
+    is shuffled, not just rotated). Then, for the main line's split and folds, the very split
+    of the lesson's rule (``reference_stratified_split``): the counts (ties to the earlier
+    part), the members and their order, so that every number the lesson quotes is the one the
+    learner sees. ``common.splits`` and the reference are refused.
     """
-    # split_counts is the hard half of the exercise (the rounding), so it is refused too.
+    # split_counts and its rounding are the hard half of the exercise, so they are refused too.
     c = Checker("stratified_split", stratified_split,
-                without=(splits.stratified_split, splits.split_counts))
+                without=(splits.stratified_split, splits.split_counts,
+                         splits._round_keeping_sum, reference_stratified_split))
     for what, labels, fractions, seed in _split_cases():
         label = (f"stratified_split(labels, {tuple(round(f, 3) for f in fractions)}, "
                  f"np.random.default_rng({seed})) with {what}")
@@ -252,6 +426,14 @@ def check_stratified_split(stratified_split):
              f"{label}: each class's training samples are always a run of neighbours in the "
              "file, as if the class were rotated, not shuffled: use rng.permutation, which "
              "puts the members in a random order")
+
+    for what, labels, fractions, seed in _pinned_cases():
+        label = (f"stratified_split(labels, {tuple(round(f, 3) for f in fractions)}, "
+                 f"np.random.default_rng({seed})) with {what}")
+        parts = c.call(labels, fractions, np.random.default_rng(seed), label=label)
+        _check_one_split(c, label, labels, fractions, parts)
+        expected = reference_stratified_split(labels, fractions, np.random.default_rng(seed))
+        _expect_the_lessons_draws(c, label, labels, parts, expected)
     c.done()
 
 
@@ -262,10 +444,14 @@ def check_stratified_split(stratified_split):
 def _standardise_variants(x_train, x):
     """Typical wrong results of standardise(x_train, x), each with the advice that fixes it."""
     mean, std = x_train.mean(axis=0), x_train.std(axis=0)
+    both = np.concatenate([x_train, np.atleast_2d(x)])
     return _computable([
         (lambda: (x - x.mean(axis=0)) / x.std(axis=0),
          "x was scaled with its own mean and std: use the training set's, "
          "x_train.mean(axis=0) and x_train.std(axis=0), for every set"),
+        (lambda: (x - both.mean(axis=0)) / both.std(axis=0),
+         "the mean and std came from x_train and x together: use x_train's statistics only, "
+         "so that the test set does not inform the scaling (section 4)"),
         (lambda: (x_train - x.mean(axis=0)) / x.std(axis=0),
          "the arguments are swapped: the first one, x_train, gives the mean and std, the "
          "second one, x, is what you scale and return"),
@@ -320,10 +506,13 @@ def check_standardise(standardise):
     for what, train, x in cases:
         label = f"standardise(x_train, x) with {what}"
         expected = (x - train.mean(axis=0)) / train.std(axis=0)
-        c.expect_close((train, x), expected, label=label,
+        # rtol 1e-5: a result in float32 (about 7 digits) is right too.
+        c.expect_close((train, x), expected, label=label, rtol=1e-5, atol=1e-6,
                        hints=_standardise_variants(train.astype(float), x.astype(float)))
     got = c.call(x_small, x_small, label="standardise(x_train, x_train)")
-    c.expect(np.allclose(np.mean(got, axis=0), 0) and np.allclose(np.std(got, axis=0), 1),
+    # atol 1e-5: a float32 result (about 7 digits) is right too.
+    c.expect(np.allclose(np.mean(got, axis=0), 0, atol=1e-5)
+             and np.allclose(np.std(got, axis=0), 1, atol=1e-5),
              "standardise(x_train, x_train) should give every feature mean 0 and std 1")
     c.done()
 
@@ -367,54 +556,83 @@ def _forward_variants(network, x):
          "ReLU is applied to the output layer too: only softmax goes there"),
         (lambda: softmax(functions.d_relu(x @ W1 + b1) @ W2 + b2),
          "the hidden layer applies ReLU's derivative: the forward pass uses functions.relu"),
-    ])
+        (lambda: softmax(softmax(x @ W1 + b1) @ W2 + b2),
+         "the hidden layer uses softmax: z1 = functions.relu(u1); softmax goes on u2 only"),
+        (lambda: softmax(x @ W1 + b1) @ W2 + b2,
+         "softmax went on u1: the hidden layer is z1 = functions.relu(u1), and softmax goes on "
+         "u2 = np.dot(z1, W2) + b2, at the output"),
+        (lambda: relu(z1 @ W2 + b2),
+         "the output layer uses ReLU: the rows of y must sum to 1, so the output is "
+         "functions.softmax(u2)"),
+        (lambda: softmax(x @ W1 + b1),
+         "y is softmax(u1), the hidden layer's total input: go on through ReLU and the output "
+         "layer, u2 = np.dot(z1, W2) + b2, y = functions.softmax(u2)"),
+    ]) + [
+        (lambda received: received.ndim == 2 and not np.allclose(received.sum(axis=-1), 1),
+         "the rows of y do not sum to 1: the output layer's activation is softmax, "
+         "functions.softmax(u2), applied last")]
+
+
+def _wide_network():
+    """A 3-4-2 network of round numbers: a shape mistake that 3-3-3 hides shows here."""
+    return {"W1": np.array([[0.3, -0.6, 0.2, 0.5], [-0.4, 0.2, 0.7, -0.1],
+                            [0.6, 0.4, -0.3, 0.2]]),
+            "b1": np.array([0.1, -0.1, 0.2, 0.0]),
+            "W2": np.array([[0.5, -0.3], [-0.2, 0.6], [0.4, 0.1], [-0.5, 0.3]]),
+            "b2": np.array([0.1, -0.2])}
 
 
 def check_forward(forward):
     """Check ``forward(network, x) -> (y, cache)`` of the 4-6-3 ReLU/softmax network.
 
     Tests a 3-3-3 network of round numbers (where a transposed weight, a forgotten bias or a
-    softmax over the wrong axis each give a recognisable answer), then seeded random 4-6-3
-    networks on batches of 1 and 5 flowers: ``y`` and the cache entries ``u1``, ``z1``, ``y``,
-    the shapes, the rows of ``y`` summing to 1, and that ``x`` stays unchanged.
+    softmax over the wrong axis each give a recognisable answer), a 3-4-2 network (where a
+    softmax in the wrong layer gives the wrong shape), then seeded random 4-6-3 networks on
+    batches of 1 and 5 flowers: ``y`` and the cache entries ``u1``, ``z1``, ``y``, the shapes,
+    the rows of ``y`` summing to 1, and that ``x`` stays unchanged. Every forward pass of the
+    course's library is refused.
     """
-    c = Checker("forward", forward, without=(networks.forward, reference_forward))
+    c = Checker("forward", forward, without=_forward_references())
 
     def run(network, x, what):
         label = f"forward(network, x) for {_describe_network(network)} and {what}"
         result = c.call(network, x, label=label)
+        if isinstance(result, tuple) and len(result) == 2 and isinstance(result[0], dict):
+            c.fail(f"{label} should return a pair (y, cache), got "
+                   f"({', '.join(type(r).__name__ for r in result)}): y first, then cache, "
+                   "`return y, cache`")
         c.expect(isinstance(result, tuple) and len(result) == 2 and isinstance(result[1], dict),
                  f"{label} should return a pair (y, cache) with cache a dict, got "
-                 f"{type(result).__name__}: end with `return y, cache`")
+                 + (f"({', '.join(type(r).__name__ for r in result)})"
+                    if isinstance(result, tuple) else type(result).__name__)
+                 + ": end with `return y, cache`")
         return label, result
 
     def compare(label, result, key, expected, hints=()):
-        if key == "y":
-            received = result[0]
-        else:
-            c.expect(key in result[1], f"{label}: cache should have the key {key!r}, got keys "
-                                       f"{sorted(result[1])}: cache = {{'u1': u1, 'z1': z1, "
-                                       f"'y': y}}")
-            received = result[1][key]
-        c.compare(f"{key} of {label}", received, expected, hints=hints)
+        c.expect(key in result[1], f"{label}: cache should have the key {key!r}, got keys "
+                                   f"{sorted(result[1])}: cache = {{'u1': u1, 'z1': z1, "
+                                   f"'y': y}}")
+        c.compare(f"cache[{key!r}] of {label}", result[1][key], expected, hints=hints)
 
-    network, x = _square_network(), _SQUARE_X
-    label, result = run(network, x, f"x of shape {x.shape}")
-    expected, cache = reference_forward(network, x)
-    compare(label, result, "y", expected, hints=_forward_variants(network, x))
+    for network, x in ((_square_network(), _SQUARE_X), (_wide_network(), _SQUARE_X)):
+        label, result = run(network, x, f"x of shape {x.shape}")
+        expected, _ = reference_forward(network, x)
+        c.compare(f"y of {label}", result[0], expected, hints=_forward_variants(network, x))
 
     for seed, n in ((1, 1), (2, 5)):
         network, x, _ = _iris_sized_case(seed, n)
         label, result = run(network, x, f"{n} random input(s) x of shape {x.shape}")
         expected, cache = reference_forward(network, x)
-        compare(label, result, "y", expected, hints=_forward_variants(network, x))
+        c.compare(f"y of {label}", result[0], expected, hints=_forward_variants(network, x))
         c.expect(np.allclose(np.sum(result[0], axis=1), 1.0),
                  f"each row of y from {label} should sum to 1 (probabilities of one flower)")
         compare(label, result, "u1", cache["u1"], hints=[
             (cache["z1"], "cache['u1'] holds z1: u1 is the total input before ReLU")])
         compare(label, result, "z1", cache["z1"], hints=[
             (cache["u1"], "cache['z1'] holds u1: z1 is ReLU's output, functions.relu(u1)")])
-        compare(label, result, "y", cache["y"])
+        compare(label, result, "y", cache["y"], hints=[
+            (np.full_like(expected, 1 / 3), "cache['y'] holds 1/3 everywhere: store the y you "
+                                            "return, cache['y'] = y")])
     c.done()
 
 
@@ -458,6 +676,15 @@ def _backward_variants(network, x, d, cache, key):
         (lambda: grads(delta2 / n)[key],
          "the batch average is applied twice: functions.d_softmax_with_loss(d, y) already "
          "divides by N"),
+        (lambda: grads((y - d) / y.shape[1])[key],
+         "delta2 is divided by the number of classes K: the loss averages over the N samples "
+         "of the batch, so delta2 = (y - d) / N"),
+        (lambda: grads((y - d) / y.size)[key],
+         "delta2 is divided by N K (y.size): the loss averages over the N samples only, "
+         "delta2 = (y - d) / N"),
+        (lambda: grads(delta2 * y * (1 - y))[key],
+         "for softmax with the cross-entropy, (y - d) / N already includes the softmax's "
+         "derivative: do not multiply by y (1 - y)"),
     ]
     if key in ("b1", "b2"):  # checked first: W1 and W2 were right if we got here
         candidates[:0] = [
@@ -466,7 +693,10 @@ def _backward_variants(network, x, d, cache, key):
                                      "np.sum(delta, axis=0)"),
             (lambda: right[key][None, :], "keepdims=True keeps a row of shape (1, H): the bias "
                                           "gradient has the shape of the bias, "
-                                          "np.sum(delta, axis=0)")]
+                                          "np.sum(delta, axis=0)"),
+            (lambda: np.sum(right[key]), "np.sum(delta) without an axis adds everything into "
+                                         "one number: sum over the batch only, "
+                                         "np.sum(delta, axis=0), one value per unit")]
     variants = _computable(candidates)
     return variants
 
@@ -478,9 +708,10 @@ def check_backward(backward):
     or a missing batch average each give a recognisable answer), then a seeded random 4-6-3
     network on 8 flowers, whose gradients must also agree with ``numerical_gradient`` of the
     cross-entropy. Each of ``grad['W1']``, ``grad['b1']``, ``grad['W2']``, ``grad['b2']`` is
-    compared, and ``x`` and ``d`` must stay unchanged.
+    compared, and ``x`` and ``d`` must stay unchanged. ``numerical_gradient`` and every backward
+    pass of the course's library are refused.
     """
-    c = Checker("backward", backward, without=(networks.backward, reference_backward))
+    c = Checker("backward", backward, without=_backward_references())
 
     def run(network, x, d, what):
         label = f"backward(network, x, d, cache) for {_describe_network(network)} and {what}"
@@ -507,7 +738,7 @@ def check_backward(backward):
     for key in ("W1", "b1", "W2", "b2"):
         numerical = numerical_gradient(loss, network[key])
         error = relative_error(grad[key], numerical)
-        # Correct code gives about 1e-9 here; a bug gives 1e-2 or more.
+        # Correct code gives about 1e-9 here (lesson 05's bands: 1e-6 or below agrees).
         c.expect(error < 1e-4,
                  f"grad[{key!r}] disagrees with the numerical gradient of the cross-entropy "
                  f"(relative error {error:.2g}, should be below 1e-4)")
@@ -519,16 +750,20 @@ def check_backward(backward):
 
 
 def _accuracy_variants(d, y):
-    """Typical wrong accuracies, each with the advice that fixes it."""
+    """Typical wrong accuracies, each with the advice that fixes it.
+
+    A wrong answer of 0 has several causes, so a hint whose value is 0 gets advice that names
+    them all instead of its own.
+    """
     n, k = y.shape
     labels = d.argmax(axis=1) if d.shape == y.shape else d
     predicted = y.argmax(axis=1)
     hits = predicted == labels
     wrong_axis = "argmax runs over the wrong axis: each row is one sample, so take argmax(axis=1)"
     variants = [
-        (float(hits.sum()), "that is the number of correct answers: divide by the number of "
-                            "samples to get a fraction, e.g. with np.mean"),
         (100.0 * hits.mean(), "that is a percentage: return a fraction between 0 and 1"),
+        (np.mean(y.argmin(axis=1) == labels), "argmin picks the least likely class: the "
+                                              "prediction is y.argmax(axis=1)"),
     ]
     if d.shape == y.shape:
         if n == k:  # labels (N,) against one-hot (N, K) broadcast only when N == K
@@ -540,7 +775,10 @@ def _accuracy_variants(d, y):
                                           "not the probabilities"))
     elif n == k:
         variants.append((np.mean(y.argmax(axis=0) == labels), wrong_axis))
-    return variants
+    none_right = ("no sample counted as right: compare the predicted class y.argmax(axis=1) "
+                  "(argmax, not argmin; not the probabilities themselves) with each sample's "
+                  "label, and divide with / (// rounds down to 0)")
+    return [(wrong, none_right if wrong == 0 else advice) for wrong, advice in variants]
 
 
 def check_accuracy(accuracy):
@@ -549,9 +787,11 @@ def check_accuracy(accuracy):
     Tests one-hot targets on a 3 x 3 case (where comparing one-hot targets with labels gives a
     recognisable number), label targets, a batch of 10 with seeded random outputs, and the
     extremes 0 and 1. The answer must be a single number between 0 and 1, not a count or a
-    percentage.
+    percentage (a count is named before any type advice).
     """
-    c = Checker("accuracy", accuracy, without=(reference_accuracy,))
+    c = Checker("accuracy", accuracy, without=(reference_accuracy, accuracy_stack,
+                                               *_library("checks.digits", "evaluate_stack",
+                                                         "_measure")))
     y3 = np.array([[0.3, 0.2, 0.5], [0.15, 0.25, 0.6], [0.7, 0.1, 0.2]])
     rng = np.random.default_rng(4)
     y10 = functions.softmax(rng.normal(size=(10, 3)))
@@ -566,7 +806,25 @@ def check_accuracy(accuracy):
     ]
     for what, d, y in cases:
         label = f"accuracy(d, y) with {what} = {d.tolist()} and y of shape {y.shape}"
-        got = c.expect_close((d, y), reference_accuracy(d, y), label=label,
-                             hints=_accuracy_variants(d, y))
+        expected = reference_accuracy(d, y)
+        try:
+            got = c.call(d, y, label=label)
+        except ExerciseFailed as failure:
+            if d.ndim == 1 and "AxisError" in str(failure):
+                raise ExerciseFailed(f"{failure} - d holds labels here (shape {d.shape}), not "
+                                     "one-hot rows: when d.ndim == 1, compare y.argmax(axis=1) "
+                                     "with d itself") from None
+            raise
+        count = int(np.sum(y.argmax(axis=1) == (d.argmax(axis=1) if d.ndim == 2 else d)))
+        if np.ndim(got) == 0 and isinstance(got, (int, float, np.number)) and (
+                count != expected and float(got) == count):
+            c.fail(f"{label} should be {expected:.6g}, got {got}: that is the number of "
+                   f"correct answers; divide by the number of samples, {len(y)}, to get a "
+                   "fraction (np.mean of the True/False comparisons does both)")
+        if np.ndim(got) == 0 and isinstance(got, (int, np.integer)) and (
+                got == count // len(y) and expected != got):
+            c.fail(f"{label} should be {expected:.6g}, got {got}: // divides whole numbers and "
+                   "rounds down; divide with / (or take np.mean of the comparisons)")
+        c.compare(label, got, expected, hints=_accuracy_variants(d, y))
         c.expect(np.ndim(got) == 0, f"{label} should return one number, got shape {np.shape(got)}")
     c.done()
