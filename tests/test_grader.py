@@ -151,7 +151,7 @@ def test_grading_cannot_be_fooled_and_says_what_to_do(released, grade, tmp_path,
     answer_all(learner / "many.ipynb")
     manifests["many.ipynb"] = json.loads((many / "checks.json").read_text())["many.ipynb"]
     (learner / "checks.json").write_text(json.dumps(manifests))
-    monkeypatch.setenv("COURSE_CELL_TIMEOUT", "3")
+    monkeypatch.setenv("COURSE_CELL_TIMEOUT", "2")
 
     code, out, table = grade(learner)
     total = len(POISONS) + len(ANSWERS) + len(EDITS) + 2
@@ -163,7 +163,7 @@ def test_grading_cannot_be_fooled_and_says_what_to_do(released, grade, tmp_path,
         "wrong": "[double_wrong] double_wrong(3.0) should be 6.0, got 3.0 - multiply by 2",
         "stub": "[double_stub] not done yet: replace `raise NotImplementedError` with your code",
         "prints_the_tick": "[double_prints_the_tick] double_prints_the_tick(3.0) should be 6.0",
-        "endless": "timed out after 3 s: look for an endless loop",
+        "endless": "timed out after 2 s: look for an endless loop",
         "check_changed": "TAMPERED: check cell changed",
         "renamed": "`double_renamed` is not defined: the exercise cell must define a function "
                    "named `double_renamed` (keep the name it was given)",
