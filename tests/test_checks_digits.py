@@ -1,20 +1,26 @@
 """The checks of lesson 07 (digits): right answers pass, typical mistakes fail with a useful hint,
-and the lesson's reference versions and stacked trainer do what they say."""
+delegation to the lesson's references is refused, and the lesson's reference versions and
+stacked trainer do what they say."""
+
+import types
 
 import numpy as np
 import pytest
 
-from common import networks
+from common import functions, networks
 from common.checks import digits
 from common.checks.digits import (
+    HISTORY_KEYS,
+    TRAINING_CASES,
     check_confusion_matrix,
     check_init_network,
-    check_train_epoch,
+    check_train_with_validation,
     evaluate_stack,
     forward_stack,
     reference_confusion_matrix,
     reference_init_network,
     reference_train_epoch,
+    reference_train_with_validation,
     stack,
     train_stack,
     unstack,
@@ -30,13 +36,33 @@ def stub(*args):
     raise NotImplementedError
 
 
-def epoch_with_networks(network, x, d, batch_size, learning_rate, rng):
+def copy_of(func):
+    """The same code as another function object, which the check does not refuse."""
+    return types.FunctionType(func.__code__, func.__globals__, func.__name__)
+
+
+def accuracy(d, y):
+    return float(np.mean(y.argmax(axis=1) == d.argmax(axis=1)))
+
+
+def train_as_in_the_lesson(network, x_train, d_train, x_val, d_val, epochs, batch_size,
+                           learning_rate, rng):
     """The exercise as the lesson asks for it: lesson 04's and lesson 05's pieces."""
-    for batch in reference_minibatch_indices(len(x), batch_size, rng):
-        u1, z1, y = networks.forward(network, x[batch])
-        grad = networks.backward(network, x[batch], d[batch], u1, z1, y)
-        network = reference_gradient_descent_step(network, grad, learning_rate)
-    return network
+    history = {key: [] for key in HISTORY_KEYS}
+    best_network, best_accuracy = network, -1.0
+    for epoch in range(epochs + 1):
+        if epoch > 0:
+            for batch in reference_minibatch_indices(len(x_train), batch_size, rng):
+                u1, z1, y = networks.forward(network, x_train[batch])
+                grad = networks.backward(network, x_train[batch], d_train[batch], u1, z1, y)
+                network = reference_gradient_descent_step(network, grad, learning_rate)
+        for part, x, d in (("train", x_train, d_train), ("val", x_val, d_val)):
+            y = networks.forward(network, x)[2]
+            history[part + "_loss"].append(functions.cross_entropy_error(d, y))
+            history[part + "_accuracy"].append(accuracy(d, y))
+        if history["val_accuracy"][-1] > best_accuracy:
+            best_network, best_accuracy = network, history["val_accuracy"][-1]
+    return best_network, {key: np.array(values) for key, values in history.items()}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -54,36 +80,72 @@ def test_reference_init_scales_the_same_normal_numbers(method, std1, std2):
     assert not network["b1"].any() and network["b2"].shape == (10,)
 
 
+def test_rng_normal_gives_the_same_numbers_as_scaled_standard_normals():
+    """The check compares exactly, so both ways the lesson allows must agree bit for bit."""
+    scaled = np.random.default_rng(3).standard_normal((50, 40)) * np.sqrt(2 / 50)
+    drawn = np.random.default_rng(3).normal(0, np.sqrt(2 / 50), (50, 40))
+    assert np.array_equal(scaled, drawn)
+
+
 def test_reference_epoch_is_lesson_05s_forward_and_backward():
-    network, x, d = digits._epoch_case(1, 257, (64, 40, 10))
+    network, x, d, _, _ = digits._training_case(1, 257, 1, (64, 40, 10))
     fast = reference_train_epoch(network, x, d, 100, 0.5, np.random.default_rng(2))
-    slow = epoch_with_networks(network, x, d, 100, 0.5, np.random.default_rng(2))
+    slow = network
+    for batch in reference_minibatch_indices(len(x), 100, np.random.default_rng(2)):
+        u1, z1, y = networks.forward(slow, x[batch])
+        grad = networks.backward(slow, x[batch], d[batch], u1, z1, y)
+        slow = reference_gradient_descent_step(slow, grad, 0.5)
     for key in network:
         np.testing.assert_allclose(fast[key], slow[key], rtol=1e-12, atol=1e-14)
 
 
-def test_reference_epoch_lowers_the_loss_and_leaves_its_input_alone():
-    network, x, d = digits._epoch_case(2, 60, (5, 6, 3))
-    before = {key: value.copy() for key, value in network.items()}
-    trained = network
-    for _ in range(30):
-        trained = reference_train_epoch(trained, x, d, 10, 0.5, np.random.default_rng(0))
-    assert all(np.array_equal(network[key], before[key]) for key in network)
-    loss = [networks.forward(n, x)[2][d.astype(bool)].mean() for n in (network, trained)]
-    assert loss[1] > loss[0]  # the mean probability of the right class went up
+def test_reference_training_is_the_lessons_and_leaves_its_input_alone():
+    case = digits._training_case(2, 60, 20, (5, 6, 3))
+    before = {key: value.copy() for key, value in case[0].items()}
+    best, history = reference_train_with_validation(*case, 30, 10, 0.5, np.random.default_rng(0))
+    same_best, same = train_as_in_the_lesson(*case, 30, 10, 0.5, np.random.default_rng(0))
+    assert all(np.array_equal(case[0][key], before[key]) for key in before)
+    for key in HISTORY_KEYS:
+        assert history[key].shape == (31,)
+        np.testing.assert_allclose(history[key], same[key], rtol=1e-10)
+    for key in best:
+        np.testing.assert_allclose(best[key], same_best[key], rtol=1e-10, atol=1e-12)
+    assert history["train_loss"][-1] < history["train_loss"][0]
+    # the best network is the one after the first epoch of the best validation accuracy
+    best_epoch = int(np.argmax(history["val_accuracy"]))
+    assert best_epoch < 30
+    upto, _ = reference_train_with_validation(*case, best_epoch, 10, 0.5,
+                                              np.random.default_rng(0))
+    assert all(np.array_equal(best[key], upto[key]) for key in best)
+
+
+def test_the_first_training_case_separates_every_wrong_choice():
+    """Every wrong choice of the returned network picks another epoch than the right one."""
+    seed, n_train, n_val, sizes, whole, batch_size, learning_rate, epochs = TRAINING_CASES[0]
+    assert n_train % batch_size and not whole
+    case = digits._training_case(seed, n_train, n_val, sizes, whole)
+    _, history = reference_train_with_validation(*case, epochs, batch_size, learning_rate,
+                                                 np.random.default_rng(seed))
+    accuracy_ = history["val_accuracy"]
+    best = int(np.argmax(accuracy_))
+    last_of_best = int(np.flatnonzero(accuracy_ == accuracy_.max())[-1])
+    wrong = {last_of_best, int(np.argmin(history["val_loss"])),
+             int(np.argmax(history["train_accuracy"])), epochs}
+    assert 0 < best < last_of_best < epochs and len(wrong) == 4 and best not in wrong
+    assert not {best - 1, best + 1} & (wrong - {epochs})
 
 
 def test_train_stack_does_what_reference_train_epoch_does_per_network():
-    cases = [digits._epoch_case(seed, 45, (6, 7, 4)) for seed in range(3)]
+    cases = [digits._training_case(seed, 45, 1, (6, 7, 4)) for seed in range(3)]
     rates = [0.1, 0.5, 1.0]
-    start = stack([network for network, _, _ in cases])
-    x = np.stack([x for _, x, _ in cases])
-    d = np.stack([d for _, _, d in cases])
+    start = stack([network for network, *_ in cases])
+    x = np.stack([case[1] for case in cases])
+    d = np.stack([case[2] for case in cases])
     trained, history = train_stack(start, x, d, 10, rates, 3, [np.random.default_rng(s)
                                                                  for s in (7, 8, 9)], x, d)
     assert history["val_loss"].shape == history["val_accuracy"].shape == (4, 3)
-    for s, ((network, x_s, d_s), rate, seed) in enumerate(zip(cases, rates, (7, 8, 9),
-                                                             strict=True)):
+    for s, ((network, x_s, d_s, _, _), rate, seed) in enumerate(zip(cases, rates, (7, 8, 9),
+                                                                    strict=True)):
         rng = np.random.default_rng(seed)
         for _ in range(3):
             network = reference_train_epoch(network, x_s, d_s, 10, rate, rng)
@@ -92,20 +154,20 @@ def test_train_stack_does_what_reference_train_epoch_does_per_network():
                                        atol=1e-12)
         y = networks.forward(network, x_s)[2]
         assert history["val_accuracy"][-1, s] == np.mean(y.argmax(1) == d_s.argmax(1))
-    assert all(np.array_equal(start[key], stack([n for n, _, _ in cases])[key]) for key in start)
+    assert all(np.array_equal(start[key], stack([n for n, *_ in cases])[key]) for key in start)
 
 
 def test_forward_and_evaluate_stack_agree_with_networks():
-    cases = [digits._epoch_case(seed, 12, (5, 4, 3)) for seed in (1, 2)]
-    network = stack([n for n, _, _ in cases])
-    x = np.stack([x for _, x, _ in cases])
-    d = np.stack([d for _, _, d in cases])
+    cases = [digits._training_case(seed, 12, 1, (5, 4, 3)) for seed in (1, 2)]
+    network = stack([case[0] for case in cases])
+    x = np.stack([case[1] for case in cases])
+    d = np.stack([case[2] for case in cases])
     y, _, _ = forward_stack(network, x)
-    loss, accuracy = evaluate_stack(network, x, d)
-    for s, (single, x_s, d_s) in enumerate(cases):
+    loss, accuracy_ = evaluate_stack(network, x, d)
+    for s, (single, x_s, d_s, _, _) in enumerate(cases):
         expected = networks.forward(single, x_s)[2]
         np.testing.assert_allclose(y[s], expected, rtol=1e-12)
-        assert accuracy[s] == np.mean(expected.argmax(1) == d_s.argmax(1))
+        assert accuracy_[s] == np.mean(expected.argmax(1) == d_s.argmax(1))
         assert np.isclose(loss[s], -np.mean(np.log(expected[d_s.astype(bool)] + 1e-7)))
 
 
@@ -118,56 +180,125 @@ def test_reference_confusion_matrix_counts_repeats():
 # Exercise 1: init_network
 
 
-def test_init_reference_passes(passes):
-    passes(check_init_network, reference_init_network, "init_network")
+def init_with_loops(rng, sizes, method):
+    n_input, n_hidden, n_output = sizes
+    network = {}
+    for key, fan_in, fan_out in (("1", n_input, n_hidden), ("2", n_hidden, n_output)):
+        scale = {"0.01": 0.01, "xavier": fan_in ** -0.5, "he": (2 / fan_in) ** 0.5}[method]
+        network["W" + key] = rng.normal(0.0, scale, size=(fan_in, fan_out))
+        network["b" + key] = np.zeros(fan_out)
+    return network
+
+
+def init_dividing(rng, sizes, method):
+    d, h, k = sizes
+    w1, w2 = rng.standard_normal((d, h)), rng.standard_normal((h, k))
+    if method == "0.01":
+        w1, w2 = w1 / 100, w2 / 100
+    else:
+        factor = 1.0 if method == "xavier" else 2.0
+        w1, w2 = w1 / np.sqrt(d / factor), w2 / np.sqrt(h / factor)
+    return {"b1": np.zeros(h), "W1": w1, "b2": np.zeros(k, dtype=np.float64), "W2": w2}
+
+
+@pytest.mark.parametrize("init_network", [copy_of(reference_init_network), init_with_loops,
+                                          init_dividing])
+def test_init_correct_versions_pass(init_network, passes):
+    passes(check_init_network, init_network, "init_network")
 
 
 def test_init_not_done(not_done):
     not_done(check_init_network, stub, "init_network")
 
 
-def test_init_written_differently_passes(passes):
-    def init_network(rng, sizes, method):
-        n_input, n_hidden, n_output = sizes
-        network = {}
-        for key, fan_in, fan_out in (("1", n_input, n_hidden), ("2", n_hidden, n_output)):
-            scale = {"0.01": 0.01, "xavier": fan_in ** -0.5, "he": (2 / fan_in) ** 0.5}[method]
-            network["W" + key] = rng.normal(0.0, scale, size=(fan_in, fan_out))
-            network["b" + key] = np.zeros(fan_out)
-        return network
-
-    passes(check_init_network, init_network, "init_network")
+@pytest.mark.parametrize("init_network", [
+    reference_init_network,
+    lambda rng, sizes, method: digits.reference_init_network(rng, sizes, method),
+])
+def test_init_that_calls_the_reference_is_refused(init_network, rejected):
+    message = rejected(check_init_network, init_network, "init_network")
+    assert "write it yourself, without digits.reference_init_network" in message
 
 
-def make_init(rule=None, biases=0.0, source="rng"):
+def make_init(rule=None, biases=0.0, source="rng", order="W1 first", bias_dtype=float,
+              container=np.asarray):
     rules = {"0.01": lambda n_in, n_out: 0.01, "xavier": lambda n_in, n_out: 1 / np.sqrt(n_in),
              "he": lambda n_in, n_out: np.sqrt(2 / n_in)}
 
     def init_network(rng, sizes, method):
         d, h, k = sizes
-        std = rule(method) if rule else rules[method]
-        draw = rng.standard_normal if source == "rng" else np.random.standard_normal
-        return {"W1": draw((d, h)) * std(d, h), "b1": np.full(h, biases),
-                "W2": draw((h, k)) * std(h, k), "b2": np.full(k, biases)}
+        std = rule(method, sizes) if rule else rules[method]
+        draw = {"rng": rng.standard_normal, "global": np.random.standard_normal,
+                "uniform": lambda shape: rng.uniform(-np.sqrt(3), np.sqrt(3), shape)}[source]
+        if order == "W1 first":
+            w1 = draw((d, h))
+            w2 = np.random.randn(h, k) if source == "W2 global" else draw((h, k))
+        else:
+            w2 = draw((h, k))
+            w1 = draw((d, h))
+        return {"W1": container(w1 * std(d, h)), "b1": np.full(h, biases, dtype=bias_dtype),
+                "W2": container(w2 * std(h, k)), "b2": np.full(k, biases, dtype=bias_dtype)}
     return init_network
 
 
+def rule(xavier, he, small=lambda i, o: 0.01):
+    return lambda method, sizes: {"0.01": small, "xavier": xavier, "he": he}[method]
+
+
 @pytest.mark.parametrize("init_network, hint", [
-    (make_init(lambda m: {"0.01": lambda i, o: 0.01, "xavier": lambda i, o: 1 / np.sqrt(o),
-                          "he": lambda i, o: np.sqrt(2 / o)}[m]), "number of outputs"),
-    (make_init(lambda m: {"0.01": lambda i, o: 0.01, "xavier": lambda i, o: 1 / i,
-                          "he": lambda i, o: 2 / i}[m]), "that is the variance"),
-    (make_init(lambda m: {"0.01": lambda i, o: 0.1, "xavier": lambda i, o: 1 / np.sqrt(i),
-                          "he": lambda i, o: np.sqrt(2 / i)}[m]), "not the variance"),
-    (make_init(lambda m: {"0.01": lambda i, o: 1.0, "xavier": lambda i, o: 1 / np.sqrt(i),
-                          "he": lambda i, o: np.sqrt(2 / i)}[m]), "multiply them"),
-    (make_init(lambda m: {"0.01": lambda i, o: 0.01, "xavier": lambda i, o: np.sqrt(2 / i),
-                          "he": lambda i, o: 1 / np.sqrt(i)}[m]), "that is He's rule"),
+    (make_init(rule(lambda i, o: 1 / np.sqrt(o), lambda i, o: np.sqrt(2 / o))),
+     "number of outputs (300); use its number of inputs, 400"),
+    (make_init(rule(lambda i, o: 1 / i, lambda i, o: 2 / i)), "that is the variance"),
+    (make_init(rule(lambda i, o: 1 / np.sqrt(i), lambda i, o: np.sqrt(2 / i),
+                    small=lambda i, o: 0.1)), "not the variance"),
+    (make_init(rule(lambda i, o: 1 / np.sqrt(i), lambda i, o: np.sqrt(2 / i),
+                    small=lambda i, o: 1.0)), "multiply them"),
+    (make_init(rule(lambda i, o: np.sqrt(2 / i), lambda i, o: 1 / np.sqrt(i))),
+     "that is He's rule"),
+    (make_init(rule(lambda i, o: np.sqrt(2 / (i + o)), lambda i, o: np.sqrt(2 / i))),
+     "Glorot and Bengio's sqrt(2 / (n_in + n_out))"),
     (make_init(biases=0.1), "should be all zeros"),
     (make_init(source="global"), "draw every number from rng"),
+    (make_init(source="uniform"), "the spread is right, but these are not the numbers"),
+    (make_init(order="W2 first"), "W2 was drawn before W1"),
+    (make_init(bias_dtype=int), "whole numbers (dtype int64)"),
+    (make_init(container=lambda w: w.tolist()), "should return a NumPy array, got a list"),
 ])
 def test_init_typical_mistakes_get_a_hint(init_network, hint, rejected):
     assert hint in rejected(check_init_network, init_network, "init_network")
+
+
+def test_init_with_w2_from_np_random(rejected):
+    def init_network(rng, sizes, method):
+        network = reference_init_network(rng, sizes, method)
+        d, h, k = sizes
+        return {**network, "W2": np.random.randn(h, k) * digits.INIT_STDS[method](h)}
+
+    with_copy = copy_of(init_network)  # reference_init_network is refused only by name: copy it
+    with_copy.__globals__["reference_init_network"] = copy_of(reference_init_network)
+    assert "gave another W2 for the same seed" in rejected(check_init_network, with_copy,
+                                                           "init_network")
+
+
+def test_init_that_scales_w2_by_the_networks_inputs(rejected):
+    def init_network(rng, sizes, method):
+        d, h, k = sizes
+        std = digits.INIT_STDS[method]
+        return {"W1": rng.standard_normal((d, h)) * std(d), "b1": np.zeros(h),
+                "W2": rng.standard_normal((h, k)) * std(d), "b2": np.zeros(k)}
+
+    message = rejected(check_init_network, init_network, "init_network")
+    assert "'xavier')['W2']" in message
+    assert ("the network's number of inputs (400); W2's layer gets its inputs from the 300"
+            in message)
+
+
+def test_init_with_its_own_fixed_seed(rejected):
+    def init_network(rng, sizes, method):
+        return copy_of(reference_init_network)(np.random.default_rng(5), sizes, method)
+
+    assert "gave the same W1 as for seed 5" in rejected(check_init_network, init_network,
+                                                        "init_network")
 
 
 def test_init_with_uniform_weights_of_the_wrong_spread(rejected):
@@ -176,21 +307,22 @@ def test_init_with_uniform_weights_of_the_wrong_spread(rejected):
         return {"W1": rng.uniform(-0.01, 0.01, (d, h)), "b1": np.zeros(h),
                 "W2": rng.uniform(-0.01, 0.01, (h, k)), "b2": np.zeros(k)}
 
-    assert "has standard deviation" in rejected(check_init_network, init_network, "init_network")
+    assert "has standard deviation 0.005" in rejected(check_init_network, init_network,
+                                                      "init_network")
 
 
 def test_init_with_transposed_weights(rejected):
     def init_network(rng, sizes, method):
-        network = reference_init_network(rng, sizes, method)
+        network = copy_of(reference_init_network)(rng, sizes, method)
         return {**network, "W1": network["W1"].T}
 
-    assert "should have shape (400, 300)" in rejected(check_init_network, init_network,
-                                                      "init_network")
+    message = rejected(check_init_network, init_network, "init_network")
+    assert message.endswith("should have shape (400, 300), got shape (300, 400)")
 
 
 def test_init_with_a_missing_key(rejected):
     def init_network(rng, sizes, method):
-        network = reference_init_network(rng, sizes, method)
+        network = copy_of(reference_init_network)(rng, sizes, method)
         del network["b2"]
         return network
 
@@ -199,145 +331,251 @@ def test_init_with_a_missing_key(rejected):
 
 def test_init_with_weights_that_are_all_positive(rejected):
     def init_network(rng, sizes, method):
-        network = reference_init_network(rng, sizes, method)
+        network = copy_of(reference_init_network)(rng, sizes, method)
         return {key: np.abs(value) for key, value in network.items()}
 
     assert "should have mean 0" in rejected(check_init_network, init_network, "init_network")
 
 
 # ---------------------------------------------------------------------------------------------
-# Exercise 2: train_epoch
+# Exercise 2: train_with_validation
 
 
-def test_epoch_reference_passes(passes):
-    passes(check_train_epoch, reference_train_epoch, "train_epoch")
+def train_in_place_with_copies(network, x_train, d_train, x_val, d_val, epochs, batch_size,
+                               learning_rate, rng):
+    """Updates a copy in place, keeps copies of the best, its own shuffle and bookkeeping."""
+    network = {key: value.copy() for key, value in network.items()}
+    history = {key: np.zeros(epochs + 1) for key in HISTORY_KEYS}
+    best = None
+    for epoch in range(epochs + 1):
+        if epoch:
+            order = rng.permutation(len(x_train))
+            for start in range(0, len(x_train), batch_size):
+                batch = order[start:start + batch_size]
+                u1, z1, y = networks.forward(network, x_train[batch])
+                grad = networks.backward(network, x_train[batch], d_train[batch], u1, z1, y)
+                for key in network:
+                    network[key] -= learning_rate * grad[key]
+        for part, x, d in (("train", x_train, d_train), ("val", x_val, d_val)):
+            y = networks.forward(network, x)[2]
+            history[part + "_loss"][epoch] = -np.mean(np.log(np.sum(d * y, axis=1)))
+            history[part + "_accuracy"][epoch] = np.mean(np.argmax(y, 1) == np.argmax(d, 1))
+        if best is None or history["val_accuracy"][epoch] > history["val_accuracy"][:epoch].max():
+            best = {key: value.copy() for key, value in network.items()}
+    return best, history
 
 
-def test_epoch_with_lesson_pieces_passes(passes):
-    passes(check_train_epoch, epoch_with_networks, "train_epoch")
+def train_keeping_every_network(network, x_train, d_train, x_val, d_val, epochs, batch_size,
+                                learning_rate, rng):
+    """Keeps every epoch's network and picks the best with np.argmax afterwards."""
+    kept = [network]
+    for _ in range(epochs):
+        current = kept[-1]
+        for batch in reference_minibatch_indices(len(x_train), batch_size, rng):
+            u1, z1, y = networks.forward(current, x_train[batch])
+            grad = networks.backward(current, x_train[batch], d_train[batch], u1, z1, y)
+            current = reference_gradient_descent_step(current, grad, learning_rate)
+        kept.append(current)
+    history = {}
+    for part, x, d in (("train", x_train, d_train), ("val", x_val, d_val)):
+        ys = [networks.forward(n, x)[2] for n in kept]
+        history[part + "_loss"] = np.array([functions.cross_entropy_error(d, y) for y in ys])
+        history[part + "_accuracy"] = np.array([accuracy(d, y) for y in ys])
+    return kept[int(np.argmax(history["val_accuracy"]))], history
 
 
-def test_epoch_with_its_own_shuffle_and_update_passes(passes):
-    def train_epoch(network, x, d, batch_size, learning_rate, rng):
-        order = rng.permutation(len(x))
-        network = dict(network)
-        for start in range(0, len(x), batch_size):
-            batch = order[start:start + batch_size]
-            u1, z1, y = networks.forward(network, x[batch])
-            grad = networks.backward(network, x[batch], d[batch], u1, z1, y)
-            network = {key: network[key] - learning_rate * grad[key] for key in network}
-        return network
-
-    passes(check_train_epoch, train_epoch, "train_epoch")
+@pytest.mark.parametrize("train", [train_as_in_the_lesson, train_in_place_with_copies,
+                                   train_keeping_every_network])
+def test_train_correct_versions_pass(train, passes):
+    passes(check_train_with_validation, train, "train_with_validation")
 
 
-def test_epoch_not_done(not_done):
-    not_done(check_train_epoch, stub, "train_epoch")
+def test_train_not_done(not_done):
+    not_done(check_train_with_validation, stub, "train_with_validation")
 
 
-def epoch_variant(batches="shuffled", sign=1.0, ret="end", keep_last_step_only=False):
-    def train_epoch(network, x, d, batch_size, learning_rate, rng):
-        if batches == "shuffled":
-            chosen = reference_minibatch_indices(len(x), batch_size, rng)
-        elif batches == "in order":
-            chosen = [np.arange(s, min(s + batch_size, len(x)))
-                      for s in range(0, len(x), batch_size)]
-        elif batches == "drop last":
-            chosen = reference_minibatch_indices(len(x), batch_size, rng)[:-1]
-        elif batches == "full":
-            chosen = [np.arange(len(x))]
-        else:  # a fresh random batch per step, as the course draws them
-            chosen = [rng.choice(len(x), batch_size, replace=False)
-                      for _ in range(-(-len(x) // batch_size))]
-        start = network
-        for batch in chosen:
-            base = start if keep_last_step_only else network
-            u1, z1, y = networks.forward(base, x[batch])
-            grad = networks.backward(base, x[batch], d[batch], u1, z1, y)
-            network = reference_gradient_descent_step(base, grad, sign * learning_rate)
-            if ret == "first":
-                return network
-        return network
-    return train_epoch
+def epoch_by_the_reference(network, x_train, d_train, x_val, d_val, epochs, batch_size,
+                           learning_rate, rng):
+    """The lesson's loop with the inner epoch delegated to reference_train_epoch."""
+    history = {key: [] for key in HISTORY_KEYS}
+    best, best_accuracy = network, -1.0
+    for epoch in range(epochs + 1):
+        if epoch:
+            network = digits.reference_train_epoch(network, x_train, d_train, batch_size,
+                                                   learning_rate, rng)
+        for part, x, d in (("train", x_train, d_train), ("val", x_val, d_val)):
+            y = networks.forward(network, x)[2]
+            history[part + "_loss"].append(functions.cross_entropy_error(d, y))
+            history[part + "_accuracy"].append(accuracy(d, y))
+        if history["val_accuracy"][-1] > best_accuracy:
+            best, best_accuracy = network, history["val_accuracy"][-1]
+    return best, {key: np.array(value) for key, value in history.items()}
 
 
-@pytest.mark.parametrize("train_epoch, hint", [
-    (epoch_variant(batches="in order"), "shuffle them with minibatch_indices"),
-    (epoch_variant(batches="drop last"), "the last, smaller batch is missing"),
-    (epoch_variant(ret="first"), "only the first batch took a step"),
-    (epoch_variant(batches="full"), "one full-batch step"),
-    (epoch_variant(sign=-1.0), "moved up the gradient"),
-    (epoch_variant(keep_last_step_only=True), "start each step from the network of the "
-                                              "previous step"),
+@pytest.mark.parametrize("train, refused", [
+    (reference_train_with_validation, "digits.reference_train_with_validation"),
+    (copy_of(reference_train_with_validation), "digits.reference_train_epoch"),
+    (epoch_by_the_reference, "digits.reference_train_epoch"),
+    (lambda network, x, d, xv, dv, epochs, bs, lr, rng: (
+        digits.train_stack(stack([network]), x[None], d[None], bs, [lr], epochs, [rng],
+                           xv[None], dv[None])), "digits.train_stack"),
 ])
-def test_epoch_typical_mistakes_get_a_hint(train_epoch, hint, rejected):
-    assert hint in rejected(check_train_epoch, train_epoch, "train_epoch")
+def test_train_that_calls_a_reference_trainer_is_refused(train, refused, rejected):
+    assert f"write it yourself, without {refused}" in rejected(
+        check_train_with_validation, train, "train_with_validation")
 
 
-def test_epoch_with_batches_drawn_independently_fails(rejected):
-    message = rejected(check_train_epoch, epoch_variant(batches="choice"), "train_epoch")
-    assert "['W2'] differs most at" in message or "['W2'] should be" in message
+def make_train(batches="shuffled", step_from="current", gradient_at="current", sign=1.0,
+               keep="best", parts="right", record="all", returns="arrays"):
+    """The lesson's exercise written as a learner might, with one mistake switched on."""
+
+    def train(network, x_train, d_train, x_val, d_val, epochs, batch_size, learning_rate, rng):
+        start, n = network, len(x_train)
+        history = {key: [] for key in HISTORY_KEYS}
+        kept = []
+        once = reference_minibatch_indices(n, batch_size, rng) if batches == "once" else None
+        evaluate = ((("train", x_train, d_train), ("val", x_val, d_val)) if parts == "right"
+                    else (("train", x_val, d_val), ("val", x_train, d_train)))
+        for epoch in range(epochs + 1):
+            if epoch > 0:
+                if batches == "in order":
+                    chosen = [np.arange(s, min(s + batch_size, n)) for s in range(0, n, batch_size)]
+                elif batches == "once":
+                    chosen = once
+                elif batches == "full":
+                    chosen = [np.arange(n)]
+                elif batches in ("fresh", "fresh first"):
+                    chosen = [reference_minibatch_indices(n, batch_size, rng)[
+                        step if batches == "fresh" else 0] for step in range(-(-n // batch_size))]
+                else:
+                    chosen = reference_minibatch_indices(n, batch_size, rng)
+                    chosen = {"drop last": chosen[:-1], "first": chosen[:1]}.get(batches, chosen)
+                for batch in chosen:
+                    at = start if gradient_at == "start" else network
+                    base = start if step_from == "start" else network
+                    u1, z1, y = networks.forward(at, x_train[batch])
+                    grad = networks.backward(at, x_train[batch], d_train[batch], u1, z1, y)
+                    network = reference_gradient_descent_step(base, grad, sign * learning_rate)
+            if record == "after epochs" and epoch == 0:
+                kept.append(network)
+                continue
+            for part, x, d in evaluate:
+                y = networks.forward(network, x)[2]
+                history[part + "_loss"].append(functions.cross_entropy_error(d, y))
+                factor = 100 if returns == "percent" else 1
+                history[part + "_accuracy"].append(factor * accuracy(d, y))
+            kept.append(network)
+        values = history["val_accuracy"]
+        choose = {"best": lambda: int(np.argmax(values)),
+                  "last": lambda: len(kept) - 1,
+                  ">=": lambda: int(np.flatnonzero(np.array(values) == max(values))[-1]),
+                  "loss": lambda: int(np.argmin(history["val_loss"])),
+                  "train": lambda: int(np.argmax(history["train_accuracy"])),
+                  "late": lambda: int(np.argmax(values)) + 1}[keep]
+        if returns == "lists":
+            return kept[choose()], history
+        return kept[choose()], {key: np.array(value) for key, value in history.items()}
+    return train
 
 
-def test_epoch_that_updates_the_network_in_place(rejected):
-    def train_epoch(network, x, d, batch_size, learning_rate, rng):
-        for batch in reference_minibatch_indices(len(x), batch_size, rng):
-            u1, z1, y = networks.forward(network, x[batch])
-            grad = networks.backward(network, x[batch], d[batch], u1, z1, y)
+@pytest.mark.parametrize("train, hint", [
+    (make_train(batches="in order"), "the samples go in file order"),
+    (make_train(batches="once"), "every epoch used the same batches"),
+    (make_train(batches="fresh"), "minibatch_indices was called at every step"),
+    (make_train(batches="fresh first"), "minibatch_indices was called at every step"),
+    (make_train(batches="drop last"), "the last, smaller batch is missing"),
+    (make_train(batches="first"), "only the first batch of each epoch took a step"),
+    (make_train(batches="full"), "one full-batch step per epoch"),
+    (make_train(sign=-1.0), "moved up the gradient"),
+    (make_train(step_from="start", gradient_at="start"),
+     "every step started from the network you were given"),
+    (make_train(gradient_at="start"), "every gradient was computed at the network you were "
+                                      "given"),
+    (make_train(parts="swapped"), "the training and the validation numbers are swapped"),
+    (make_train(record="after epochs"), "there should be epochs + 1 = 7 entries: entry 0"),
+    (make_train(returns="percent"), "not a percentage"),
+    (make_train(returns="lists"), "should return a NumPy array, got a list"),
+    (make_train(keep="last"), "that is the network after the last epoch"),
+    (make_train(keep=">="), "keep the earliest: replace the best only when the new accuracy is "
+                            "higher (>, not >=)"),
+    (make_train(keep="loss"), "the lowest validation loss"),
+    (make_train(keep="train"), "the best training accuracy: choose on the validation set"),
+    (make_train(keep="late"), "one epoch after the best"),
+])
+def test_train_typical_mistakes_get_a_hint(train, hint, rejected):
+    assert hint in rejected(check_train_with_validation, train, "train_with_validation")
+
+
+def test_train_that_updates_the_network_in_place(rejected):
+    def train(network, x_train, d_train, x_val, d_val, epochs, batch_size, learning_rate, rng):
+        for batch in reference_minibatch_indices(len(x_train), batch_size, rng):
+            u1, z1, y = networks.forward(network, x_train[batch])
+            grad = networks.backward(network, x_train[batch], d_train[batch], u1, z1, y)
             for key in network:
                 network[key] -= learning_rate * grad[key]
-        return network
+        return train_as_in_the_lesson(network, x_train, d_train, x_val, d_val, epochs - 1,
+                                      batch_size, learning_rate, rng)
 
-    assert "changed its input in place (network['" in rejected(check_train_epoch, train_epoch,
-                                                               "train_epoch")
-
-
-def test_epoch_that_returns_nothing(rejected):
-    def train_epoch(network, x, d, batch_size, learning_rate, rng):
-        epoch_with_networks(network, x, d, batch_size, learning_rate, rng)
-
-    assert "should return the network" in rejected(check_train_epoch, train_epoch, "train_epoch")
+    assert "changed its input in place (network['" in rejected(
+        check_train_with_validation, train, "train_with_validation")
 
 
-def test_epoch_that_mixes_up_x_and_d_batches(rejected):
-    def train_epoch(network, x, d, batch_size, learning_rate, rng):
-        for batch in reference_minibatch_indices(len(x), batch_size, rng):
-            u1, z1, y = networks.forward(network, x[batch])
-            grad = networks.backward(network, x[batch], d[:len(batch)], u1, z1, y)
-            network = reference_gradient_descent_step(network, grad, learning_rate)
-        return network
+@pytest.mark.parametrize("returned, message", [
+    (lambda best, history: None, "returned None: end the function with `return best_network, "
+                                 "history`"),
+    (lambda best, history: best, "should return two things, (best_network, history), got dict"),
+    (lambda best, history: (best, history, 0), "(best_network, history), got tuple of length 3"),
+    (lambda best, history: (best, list(history.values())), "history should be a dict with the "
+                                                           "keys train_loss"),
+    (lambda best, history: (history, best), "history should be a dict with the keys"),
+])
+def test_train_that_returns_the_wrong_things(returned, message, rejected):
+    def train(*args):
+        return returned(*train_as_in_the_lesson(*args))
 
-    rejected(check_train_epoch, train_epoch, "train_epoch")
+    assert message in rejected(check_train_with_validation, train, "train_with_validation")
+
+
+def test_train_that_mixes_up_x_and_d_batches(rejected):
+    def train(network, x_train, d_train, x_val, d_val, epochs, batch_size, learning_rate, rng):
+        return train_as_in_the_lesson(network, x_train, np.roll(d_train, 1, axis=0), x_val,
+                                      d_val, epochs, batch_size, learning_rate, rng)
+
+    assert "history['train_loss']" in rejected(check_train_with_validation, train,
+                                               "train_with_validation")
 
 
 # ---------------------------------------------------------------------------------------------
 # Exercise 3: confusion_matrix
 
 
-def test_confusion_reference_passes(passes):
-    passes(check_confusion_matrix, reference_confusion_matrix, "confusion_matrix")
+def confusion_by_bincount(labels, predicted, n_classes):
+    return np.bincount(labels * n_classes + predicted,
+                       minlength=n_classes ** 2).reshape(n_classes, n_classes)
 
 
-def test_confusion_written_differently_passes(passes):
-    def confusion_matrix(labels, predicted, n_classes):
-        return np.bincount(labels * n_classes + predicted,
-                           minlength=n_classes ** 2).reshape(n_classes, n_classes)
-
-    passes(check_confusion_matrix, confusion_matrix, "confusion_matrix")
+def confusion_by_comparison(labels, predicted, n_classes):
+    classes = np.arange(n_classes)
+    return ((labels[:, None] == classes)[:, :, None]
+            & (predicted[:, None] == classes)[:, None, :]).sum(axis=0)
 
 
-def test_confusion_with_float_counts_passes(passes):
-    def confusion_matrix(labels, predicted, n_classes):
-        m = np.zeros((n_classes, n_classes))
-        for i, j in zip(labels, predicted, strict=True):
-            m[i, j] += 1
-        return m
-
+@pytest.mark.parametrize("confusion_matrix", [copy_of(reference_confusion_matrix),
+                                              confusion_by_bincount, confusion_by_comparison])
+def test_confusion_correct_versions_pass(confusion_matrix, passes):
     passes(check_confusion_matrix, confusion_matrix, "confusion_matrix")
 
 
 def test_confusion_not_done(not_done):
     not_done(check_confusion_matrix, stub, "confusion_matrix")
+
+
+def test_confusion_that_calls_the_reference_is_refused(rejected):
+    def confusion_matrix(labels, predicted, n_classes):
+        return reference_confusion_matrix(labels, predicted, n_classes)
+
+    assert "write it yourself, without digits.reference_confusion_matrix" in rejected(
+        check_confusion_matrix, confusion_matrix, "confusion_matrix")
 
 
 def fancy_index(labels, predicted, n_classes):
@@ -346,16 +584,26 @@ def fancy_index(labels, predicted, n_classes):
     return m
 
 
+def float_counts(labels, predicted, n_classes):
+    m = np.zeros((n_classes, n_classes))
+    for i, j in zip(labels, predicted, strict=True):
+        m[i, j] += 1
+    return m
+
+
 @pytest.mark.parametrize("confusion_matrix, hint", [
-    (lambda labels, predicted, k: reference_confusion_matrix(labels, predicted, k).T,
+    (lambda labels, predicted, k: confusion_by_bincount(labels, predicted, k).T,
      "rows and columns are swapped"),
     (fancy_index, "counts only once"),
-    (lambda labels, predicted, k: reference_confusion_matrix(labels, predicted, k)
-     / np.maximum(reference_confusion_matrix(labels, predicted, k).sum(1, keepdims=True), 1),
+    (lambda labels, predicted, k: confusion_by_bincount(labels, predicted, k)
+     / np.maximum(confusion_by_bincount(labels, predicted, k).sum(1, keepdims=True), 1),
      "fractions per row"),
-    (lambda labels, predicted, k: reference_confusion_matrix(
+    (lambda labels, predicted, k: confusion_by_bincount(
         labels, predicted, max(labels.max(), predicted.max()) + 1),
      "even when a class never occurs"),
+    (float_counts, "should hold whole-number counts (an integer dtype), got dtype float64"),
+    (lambda labels, predicted, k: confusion_by_bincount(labels, predicted, k).tolist(),
+     "should return a NumPy array, got a list"),
 ])
 def test_confusion_typical_mistakes_get_a_hint(confusion_matrix, hint, rejected):
     assert hint in rejected(check_confusion_matrix, confusion_matrix, "confusion_matrix")
@@ -364,4 +612,3 @@ def test_confusion_typical_mistakes_get_a_hint(confusion_matrix, hint, rejected)
 def test_check_of_a_non_function(rejected):
     assert "expected a function" in rejected(check_confusion_matrix, np.eye(3),
                                              "confusion_matrix")
-

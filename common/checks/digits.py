@@ -1,11 +1,12 @@
-"""Checks for lesson 07, handwritten digits: initialisation, one epoch of mini-batch SGD, and the
-confusion matrix.
+"""Checks for lesson 07, handwritten digits: initialisation, a training loop that watches a
+validation set, and the confusion matrix.
 
 The module also holds the lesson's reference versions of the three exercises
-(``reference_init_network``, ``reference_train_epoch``, ``reference_confusion_matrix``), which
-the checks compare the learner's code with and the notebook uses after the exercises, so that
-the rest of the lesson runs whether or not the exercises are finished; and the stacked trainer
-(``train_stack``) that trains many networks at once for the lesson's studies.
+(``reference_init_network``, ``reference_train_with_validation``,
+``reference_confusion_matrix``), which the checks compare the learner's code with, and the
+stacked trainer (``train_stack``) that trains many networks at once for the lesson's studies.
+While a learner's function is checked, the reference it re-implements is refused
+(``Checker(without=...)``).
 
 The network is lesson 05's (``common.networks``): ``u1 = x W1 + b1``, ``z1 = relu(u1)``,
 ``y = softmax(z1 W2 + b2)``, loss ``cross_entropy_error(d, y)``.
@@ -25,6 +26,9 @@ from common.grading import Checker
 INIT_STDS = {"0.01": lambda n_in: 0.01,
              "xavier": lambda n_in: 1 / np.sqrt(n_in),
              "he": lambda n_in: np.sqrt(2 / n_in)}
+
+#: What ``train_with_validation`` records after every epoch (entry 0: before training).
+HISTORY_KEYS = ("train_loss", "train_accuracy", "val_loss", "val_accuracy")
 
 # ----------------------------------------------------------------------------------------------
 # The lesson's reference versions
@@ -63,7 +67,7 @@ def reference_train_epoch(network, x, d, batch_size, learning_rate, rng):
 
 
 def _sgd_step(network, x, d, learning_rate):
-    """One step on one batch: the formulas of ``common.networks``, without its input checks."""
+    """One step on one batch: the formulas of ``common.networks``, written out in one place."""
     u1 = x @ network["W1"] + network["b1"]
     z1 = np.maximum(u1, 0.0)
     u2 = z1 @ network["W2"] + network["b2"]
@@ -75,14 +79,44 @@ def _sgd_step(network, x, d, learning_rate):
     return reference_gradient_descent_step(network, grad, learning_rate)
 
 
+def _measure(network, x, d):
+    """Cross-entropy and accuracy of one network on (x, d): two floats."""
+    y = networks.forward(network, x)[2]
+    return (functions.cross_entropy_error(d, y),
+            float(np.mean(y.argmax(axis=1) == d.argmax(axis=1))))
+
+
+def reference_train_with_validation(network, x_train, d_train, x_val, d_val, epochs, batch_size,
+                                    learning_rate, rng):
+    """``epochs`` epochs of mini-batch SGD; returns ``(best_network, history)``.
+
+    ``history`` holds ``train_loss`` and ``train_accuracy`` (on ``x_train``, ``d_train``) and
+    ``val_loss`` and ``val_accuracy`` (on ``x_val``, ``d_val``), each an array of
+    ``epochs + 1`` floats: entry 0 before training, entry e after epoch e.
+    ``best_network`` is the network after the epoch of the highest validation accuracy, the
+    earliest of equals (epoch 0: the start itself). ``network`` is left unchanged.
+    """
+    history = {key: [] for key in HISTORY_KEYS}
+    best_network, best_accuracy = network, -np.inf
+    for epoch in range(epochs + 1):
+        if epoch > 0:
+            network = reference_train_epoch(network, x_train, d_train, batch_size, learning_rate,
+                                            rng)
+        for part, x, d in (("train", x_train, d_train), ("val", x_val, d_val)):
+            loss, accuracy = _measure(network, x, d)
+            history[f"{part}_loss"].append(loss)
+            history[f"{part}_accuracy"].append(accuracy)
+        if history["val_accuracy"][-1] > best_accuracy:
+            best_network, best_accuracy = network, history["val_accuracy"][-1]
+    return best_network, {key: np.array(values) for key, values in history.items()}
+
+
 def reference_confusion_matrix(labels, predicted, n_classes):
     """Counts ``(n_classes, n_classes)``: entry [i, j] is how many samples of true class i were
     predicted as class j. Rows are the true classes, columns the predictions."""
     confusion = np.zeros((n_classes, n_classes), dtype=int)
     np.add.at(confusion, (labels, predicted), 1)
     return confusion
-
-
 # ----------------------------------------------------------------------------------------------
 # Many networks at once, for the lesson's studies
 
@@ -150,139 +184,296 @@ def train_stack(network, x, d, batch_size, learning_rates, epochs, rngs, x_val, 
     return network, {key: np.array(values) for key, values in history.items()}
 
 
+
+
 # ----------------------------------------------------------------------------------------------
 # Exercise 1: init_network
+
+NETWORK_KEYS = ("W1", "b1", "W2", "b2")
+
+
+def _numbers(value):
+    """``value`` as a float array, or None when it is not numbers."""
+    try:
+        return np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        return None
+
+
+def _same(a, b):
+    a, b = _numbers(a), _numbers(b)
+    return a is not None and b is not None and a.shape == b.shape and np.array_equal(a, b)
+
+
+def _expect_network(c, label, network):
+    c.expect(isinstance(network, dict) and set(network) == set(NETWORK_KEYS),
+             f"{label} should return a dict with the keys 'W1', 'b1', 'W2', 'b2', got "
+             f"{sorted(network) if isinstance(network, dict) else type(network).__name__}")
+
+
+def _spread_advice(weights, shape, method, key, sizes):
+    """Advice for weights that are not the expected draw, from their mean and spread: the usual
+    mix-ups (fan-out, the network's inputs for W2, Glorot's average, a variance, swapped rules,
+    unscaled normals) or, with the right spread, numbers that are not rng's standard normals."""
+    w = _numbers(weights)
+    if w is None or w.shape != shape or not np.all(np.isfinite(w)):
+        return None  # the shape or type message says more
+    n_in, n_out = (sizes[0], sizes[1]) if key == "W1" else (sizes[1], sizes[2])
+    target, spread = INIT_STDS[method](n_in), w.std()
+    if abs(w.mean()) > 0.05 * spread:
+        return (f"should have mean 0, got mean {w.mean():.3g}: draw from a normal distribution "
+                "centred at 0 (rng.standard_normal)")
+    known = [(INIT_STDS[method](n_out), f"that is the rule with the layer's number of outputs "
+                                        f"({n_out}); use its number of inputs, {n_in}")]
+    if key == "W2":
+        known.append((INIT_STDS[method](sizes[0]),
+                      f"that is the rule with the network's number of inputs ({sizes[0]}); W2's "
+                      f"layer gets its inputs from the {n_in} hidden units"))
+    known += [(np.sqrt(2 / (n_in + n_out)), "that is Glorot and Bengio's sqrt(2 / (n_in + "
+                                            "n_out)); the lesson's rules use the layer's number "
+                                            "of inputs alone"),
+              (target ** 2, "that is the variance: the standard deviation is its square root"),
+              (1.0, "the weights are standard normals: multiply them by the standard deviation"),
+              (INIT_STDS["he"](n_in), "that is He's rule, sqrt(2 / n_in)"),
+              (INIT_STDS["xavier"](n_in), "that is Xavier's rule, 1 / sqrt(n_in)"),
+              (0.01, "that is the scale 0.01")]
+    if method == "0.01":
+        known.append((0.1, "0.01 is the standard deviation here, not the variance"))
+    spread_text = (f"has standard deviation {spread:.4g}, expected {target:.4g} (a layer with "
+                   f"{n_in} inputs)")
+    for value, text in known:
+        if abs(spread / value - 1) < 0.02 and abs(value / target - 1) > 0.02:
+            return f"{spread_text}: {text}"
+    if abs(spread / target - 1) < 0.02:
+        return ("the spread is right, but these are not the numbers rng.standard_normal(shape) "
+                "* sigma gives: draw standard normal numbers (not uniform ones) from rng, W1 "
+                "first, then W2")
+    return spread_text
+
+
+def _drawn_w2_first(seed, sizes, method):
+    """The weights of the right rules, drawn in the wrong order (W2 before W1)."""
+    d, h, k = sizes
+    rng = np.random.default_rng(seed)
+    w2 = rng.standard_normal((h, k)) * INIT_STDS[method](h)
+    return {"W1": rng.standard_normal((d, h)) * INIT_STDS[method](d), "W2": w2}
 
 
 def check_init_network(init_network):
     """Check ``init_network(rng, sizes, method)`` for the methods "0.01", "xavier" and "he".
 
-    Draws large layers (400-300-200), so that the spread of the drawn weights is within 3 % of
-    the target standard deviation; checks shapes, zero biases, means near 0, that the draws come
-    from ``rng`` (the same seed gives the same weights, another seed other weights) and that
-    each layer uses its own number of inputs.
+    The weights must be exactly ``rng.standard_normal(shape) * sigma``, ``W1`` first, then
+    ``W2`` (``rng.normal(0, sigma, shape)`` gives the same numbers), the biases float zeros,
+    for two seeds; the same seed must give the same network. Large layers (400-300-200) make
+    the spread of a wrong draw a reliable clue: fan-out instead of fan-in, the network's inputs
+    for W2, Glorot's average, a variance, swapped rules, uniform numbers, the wrong order.
+    ``reference_init_network`` is refused.
     """
-    c = Checker("init_network", init_network)
+    c = Checker("init_network", init_network, without=(reference_init_network,))
     sizes = (400, 300, 200)
-    expected_shapes = {"W1": (400, 300), "b1": (300,), "W2": (300, 200), "b2": (200,)}
     for method in ("0.01", "xavier", "he"):
-        label = f"init_network(rng, {sizes}, {method!r})"
-        network = c.call(np.random.default_rng(5), sizes, method, label=label)
-        c.expect(isinstance(network, dict) and set(network) == set(expected_shapes),
-                 f"{label} should return a dict with the keys 'W1', 'b1', 'W2', 'b2', got "
-                 f"{sorted(network) if isinstance(network, dict) else type(network).__name__}")
-        for key, shape in expected_shapes.items():
-            value = np.asarray(network[key])
-            c.expect(value.shape == shape, f"{label}['{key}'] should have shape {shape}, got "
-                                           f"{value.shape}")
-        for key in ("b1", "b2"):
-            c.expect(np.all(np.asarray(network[key]) == 0),
-                     f"{label}['{key}'] should be all zeros: the biases start at 0")
-        for key, n_in, n_out in (("W1", 400, 300), ("W2", 300, 200)):
-            _check_spread(c, label, key, np.asarray(network[key], dtype=float), method, n_in,
-                          n_out)
-        again = c.call(np.random.default_rng(5), sizes, method, label=label)
-        other = c.call(np.random.default_rng(6), sizes, method, label=label)
-        c.expect(np.array_equal(again["W1"], network["W1"]),
-                 f"{label} gave other weights for the same seed: draw every number from rng "
-                 "(rng.standard_normal or rng.normal), not from np.random")
-        c.expect(not np.array_equal(other["W1"], network["W1"]),
-                 f"{label} gave the same weights for another seed: draw them from rng")
+        first = None
+        for seed in (5, 6):
+            label = f"init_network(np.random.default_rng({seed}), {sizes}, {method!r})"
+            network = c.call(np.random.default_rng(seed), sizes, method, label=label)
+            _expect_network(c, label, network)
+            if first is None:
+                again = c.call(np.random.default_rng(seed), sizes, method, label=label)
+                _expect_network(c, label, again)
+                for key in ("W1", "W2"):
+                    c.expect(_same(again[key], network[key]),
+                             f"{label} gave another {key} for the same seed: draw every number "
+                             "from rng (rng.standard_normal), not from np.random")
+                first = network
+            else:
+                for key in ("W1", "W2"):
+                    c.expect(not _same(network[key], first[key]),
+                             f"{label} gave the same {key} as for seed 5: draw the weights from "
+                             "the rng passed in")
+            expected = reference_init_network(np.random.default_rng(seed), sizes, method)
+            swapped = _drawn_w2_first(seed, sizes, method)
+            for key in ("W1", "W2"):
+                hints = [(swapped[key], "W2 was drawn before W1: draw W1 first, then W2, so that "
+                                        "every method scales the same random numbers")]
+                advice = _spread_advice(network[key], expected[key].shape, method, key, sizes)
+                if advice:
+                    hints.append((lambda received: True, advice))
+                c.compare(f"{label}['{key}']", network[key], expected[key], hints=hints)
+            for key in ("b1", "b2"):
+                c.compare(f"{label}['{key}']", network[key], expected[key],
+                          hints=[(lambda received: received.any(),
+                                  "should be all zeros: the biases start at 0")])
     c.done()
 
 
-def _check_spread(c, label, key, weights, method, n_in, n_out):
-    """The standard deviation of ``weights`` must be the method's, with hints for the usual
-    mix-ups: fan-out instead of fan-in, a variance used as a standard deviation, swapped rules."""
-    target = INIT_STDS[method](n_in)
-    spread = weights.std()
-    c.expect(abs(weights.mean()) < 0.05 * spread,
-             f"{label}['{key}'] should have mean 0, got {weights.mean():.3g}: draw from a normal "
-             "distribution centred at 0 (rng.standard_normal)")
-    hints = [(INIT_STDS[method](n_out), f"that is the rule with the layer's number of outputs "
-                                        f"({n_out}); use its number of inputs, {n_in}"),
-             (target ** 2, "that is the variance: the standard deviation is its square root"),
-             (np.sqrt(0.01), "0.01 is the standard deviation here, not the variance"),
-             (1.0, "the weights are standard normals: multiply them by the standard deviation"),
-             (INIT_STDS["he"](n_in), "that is He's rule, sqrt(2 / n_in)"),
-             (INIT_STDS["xavier"](n_in), "that is Xavier's rule, 1 / sqrt(n_in)")]
-    advice = next((f" - {text}" for value, text in hints
-                   if abs(spread / value - 1) < 0.03 and not np.isclose(value, target)), "")
-    c.expect(abs(spread / target - 1) < 0.03,
-             f"{label}['{key}'] has standard deviation {spread:.4g}, expected {target:.4g} "
-             f"(a layer with {n_in} inputs){advice}")
-
-
 # ----------------------------------------------------------------------------------------------
-# Exercise 2: train_epoch
+# Exercise 2: train_with_validation
 
 
-def _epoch_case(seed, n, sizes):
-    """A He-initialised network with small biases, inputs, one-hot targets, from one seed."""
+def _training_case(seed, n_train, n_val, sizes, whole_numbers=False):
+    """A He-initialised network with small biases, training and validation data, one seed."""
     rng = np.random.default_rng(seed)
     network = reference_init_network(rng, sizes, "he")
     network["b1"] = rng.normal(0, 0.1, sizes[1])
     network["b2"] = rng.normal(0, 0.1, sizes[2])
-    x = rng.uniform(0, 1, (n, sizes[0]))
-    d = np.eye(sizes[2])[rng.integers(0, sizes[2], n)]
-    return network, x, d
+    x = (rng.integers(0, 3, (n_train + n_val, sizes[0])) if whole_numbers
+         else rng.uniform(0, 1, (n_train + n_val, sizes[0])))
+    d = np.eye(sizes[2])[rng.integers(0, sizes[2], n_train + n_val)]
+    return network, x[:n_train], d[:n_train], x[n_train:], d[n_train:]
 
 
-def _epoch_variants(network, x, d, batch_size, learning_rate, seed):
-    """Typical wrong results of one epoch, each with the advice that fixes it."""
-    n = len(x)
+#: The check's two cases: (seed, training samples, validation samples, sizes, whole-number
+#: inputs, batch size, learning rate, epochs). The first has a last batch of 3 and a best
+#: epoch in the middle, tied later on (tests/test_checks_digits.py asserts both); the second
+#: integer inputs and batches that divide the data.
+TRAINING_CASES = ((219, 23, 12, (4, 5, 3), False, 5, 0.5, 6),
+                  (4, 40, 15, (6, 8, 4), True, 8, 0.2, 3))
 
-    def run(batches, sign=1.0):
-        net = network
-        for batch in batches:
-            u1, z1, y = networks.forward(net, x[batch])
-            grad = networks.backward(net, x[batch], d[batch], u1, z1, y)
-            net = reference_gradient_descent_step(net, grad, sign * learning_rate)
-        return net
 
-    shuffled = reference_minibatch_indices(n, batch_size, np.random.default_rng(seed))
-    in_order = [np.arange(s, min(s + batch_size, n)) for s in range(0, n, batch_size)]
-    return [
-        (run(in_order), "the samples go in file order: shuffle them with "
-                        "minibatch_indices(len(x), batch_size, rng) at the start of the epoch"),
-        (run(shuffled[:-1]), "the last, smaller batch is missing: every sample is used once "
-                             "per epoch"),
-        (run(shuffled[:1]), "only the first batch took a step: loop over all the batches, "
-                            "and return after the loop"),
-        (run([np.arange(n)]), "that is one full-batch step: take one step per mini-batch"),
-        (run(shuffled, sign=-1.0), "the weights moved up the gradient: W - learning_rate * grad"),
-        (run(shuffled[-1:]), "only the last batch's step was kept: start each step from the "
-                             "network of the previous step"),
+def _simulate(network, x_train, d_train, x_val, d_val, epochs, batch_size, learning_rate, seed,
+              mistake=None):
+    """The training of the exercise, right or with one typical mistake in the loop; returns the
+    network after every epoch (entry 0: the start) and the history."""
+    n, rng = len(x_train), np.random.default_rng(seed)
+    current, networks_after, history = network, [network], {key: [] for key in HISTORY_KEYS}
+    same_order = (reference_minibatch_indices(n, batch_size, rng) if mistake == "same order"
+                  else None)
+    parts = (("val", x_train, d_train), ("train", x_val, d_val)) if mistake == "swapped" else (
+        ("train", x_train, d_train), ("val", x_val, d_val))
+    for epoch in range(epochs + 1):
+        if epoch > 0:
+            if mistake == "in order":
+                batches = [np.arange(s, min(s + batch_size, n)) for s in range(0, n, batch_size)]
+            elif mistake == "full batch":
+                batches = [np.arange(n)]
+            elif mistake == "same order":
+                batches = same_order
+            elif mistake in ("fresh", "fresh first"):
+                batches = range(-(-n // batch_size))
+            else:
+                batches = reference_minibatch_indices(n, batch_size, rng)
+                if mistake == "drop last":
+                    batches = batches[:-1]
+                elif mistake == "first only":
+                    batches = batches[:1]
+            for step, batch in enumerate(batches):
+                if mistake in ("fresh", "fresh first"):
+                    batch = reference_minibatch_indices(n, batch_size, rng)[
+                        step if mistake == "fresh" else 0]
+                at = network if mistake in ("from start", "start gradients") else current
+                base = network if mistake == "from start" else current
+                u1, z1, y = networks.forward(at, x_train[batch])
+                grad = networks.backward(at, x_train[batch], d_train[batch], u1, z1, y)
+                rate = -learning_rate if mistake == "uphill" else learning_rate
+                current = reference_gradient_descent_step(base, grad, rate)
+            networks_after.append(current)
+        for part, x, d in parts:
+            loss, accuracy = _measure(current, x, d)
+            history[f"{part}_loss"].append(loss)
+            history[f"{part}_accuracy"].append(accuracy)
+    return networks_after, {key: np.array(values) for key, values in history.items()}
+
+
+LOOP_MISTAKES = {
+    "in order": "the samples go in file order: shuffle them with "
+                "minibatch_indices(len(x_train), batch_size, rng) at the start of every epoch",
+    "same order": "every epoch used the same batches: call minibatch_indices at the start of "
+                  "each epoch, for a fresh order",
+    "fresh": "minibatch_indices was called at every step: call it once per epoch and loop over "
+             "the batches it returns",
+    "fresh first": "minibatch_indices was called at every step: call it once per epoch and loop "
+                   "over the batches it returns",
+    "drop last": "the last, smaller batch is missing: every sample is used once per epoch",
+    "first only": "only the first batch of each epoch took a step: loop over all the batches",
+    "full batch": "that is one full-batch step per epoch: take one step per mini-batch",
+    "uphill": "the weights moved up the gradient: W - learning_rate * grad",
+    "from start": "every step started from the network you were given: start each step from the "
+                  "network of the previous step",
+    "start gradients": "every gradient was computed at the network you were given: run forward "
+                       "and backward on the current network, the one the previous step left",
+    "swapped": "the training and the validation numbers are swapped: train_* is measured on "
+               "x_train, d_train and val_* on x_val, d_val",
+}
+
+
+def _history_hints(key, epochs, expected, variants):
+    hints = [(lambda got: got.shape == (epochs,),
+              f"there should be epochs + 1 = {epochs + 1} entries: entry 0 measures the network "
+              "before training, then one entry after each epoch")]
+    if key.endswith("accuracy"):
+        hints.append((100 * expected, "an accuracy is a fraction between 0 and 1, not a "
+                                      "percentage"))
+    return hints + [(history[key], advice) for history, advice in variants]
+
+
+def _best_hints(key, networks_after, history):
+    """Wrong choices of the network to return, each with its advice."""
+    accuracy = history["val_accuracy"]
+    best = int(np.argmax(accuracy))
+    last_of_best = int(np.flatnonzero(accuracy == accuracy.max())[-1])
+    choices = [
+        (len(networks_after) - 1, "that is the network after the last epoch: return the one of "
+                                  "the epoch with the highest validation accuracy (if you "
+                                  "update in place, keep a copy of it)"),
+        (last_of_best, "of epochs with equal validation accuracy keep the earliest: replace the "
+                       "best only when the new accuracy is higher (>, not >=)"),
+        (int(np.argmin(history["val_loss"])), "that is the epoch of the lowest validation loss: "
+                                              "choose by validation accuracy"),
+        (int(np.argmax(history["train_accuracy"])), "that is the epoch of the best training "
+                                                    "accuracy: choose on the validation set"),
+        (best + 1, "that is the network one epoch after the best: keep the network whose "
+                   "validation accuracy you have just measured"),
+        (best - 1, "that is the network one epoch before the best: keep the network whose "
+                   "validation accuracy you have just measured"),
     ]
+    return [(networks_after[epoch][key], advice) for epoch, advice in choices
+            if 0 <= epoch < len(networks_after) and epoch != best]
 
 
-def check_train_epoch(train_epoch):
-    """Check ``train_epoch(network, x, d, batch_size, learning_rate, rng)`` against the reference.
+def check_train_with_validation(train_with_validation):
+    """Check ``train_with_validation(network, x_train, d_train, x_val, d_val, epochs,
+    batch_size, learning_rate, rng)`` against the reference on the two ``TRAINING_CASES``.
 
-    Runs one epoch on a 4-5-3 network with 23 samples in batches of 5 (so the last batch has
-    3), then on a 6-8-4 network with 40 samples in batches of 8, each with a seeded generator,
-    and compares all four parameters. Typical mistakes (no shuffle, a lost last batch, one
-    step only, the wrong sign) get a hint. The network and the data must stay unchanged.
+    Compares the four histories (NumPy arrays of epochs + 1 floats) and the returned network,
+    which must be the one of the best validation accuracy (the earliest of equals). Typical
+    mistakes in the loop, the history and the choice get a hint; the inputs must stay
+    unchanged; the lesson's reference trainers are refused.
     """
-    c = Checker("train_epoch", train_epoch)
-    for seed, n, sizes, batch_size, learning_rate in ((3, 23, (4, 5, 3), 5, 0.5),
-                                                      (4, 40, (6, 8, 4), 8, 0.2)):
-        network, x, d = _epoch_case(seed, n, sizes)
+    c = Checker("train_with_validation", train_with_validation,
+                without=(reference_train_with_validation, reference_train_epoch, _sgd_step,
+                         train_stack))
+    for (seed, n_train, n_val, sizes, whole, batch_size, learning_rate,
+         epochs) in TRAINING_CASES:
+        case = _training_case(seed, n_train, n_val, sizes, whole)
+        settings = (epochs, batch_size, learning_rate)
         shape = "-".join(str(s) for s in sizes)
-        label = (f"train_epoch(network, x, d, {batch_size}, {learning_rate}, "
-                 f"np.random.default_rng({seed})) for a {shape} network and {n} samples")
-        result = c.call(network, x, d, batch_size, learning_rate, np.random.default_rng(seed),
-                        label=label)
-        c.expect(isinstance(result, dict) and set(result) >= {"W1", "b1", "W2", "b2"},
-                 f"{label} should return the network, a dict with the keys 'W1', 'b1', 'W2', "
-                 f"'b2', got {type(result).__name__}")
-        expected = reference_train_epoch(network, x, d, batch_size, learning_rate,
-                                         np.random.default_rng(seed))
-        variants = _epoch_variants(network, x, d, batch_size, learning_rate, seed)
+        label = (f"train_with_validation(network, x_train, d_train, x_val, d_val, {epochs}, "
+                 f"{batch_size}, {learning_rate}, np.random.default_rng({seed})) for a {shape} "
+                 f"network, {n_train} training and {n_val} validation samples"
+                 + (" (whole-number inputs)" if whole else ""))
+        result = c.call(*case, *settings, np.random.default_rng(seed), label=label)
+        c.expect(result is not None, f"{label} returned None: end the function with `return "
+                                     "best_network, history`")
+        c.expect(isinstance(result, (tuple, list)) and len(result) == 2,
+                 f"{label} should return two things, (best_network, history), got "
+                 f"{type(result).__name__}"
+                 + (f" of length {len(result)}" if isinstance(result, (tuple, list)) else ""))
+        best, history = result
+        c.expect(isinstance(history, dict) and set(history) >= set(HISTORY_KEYS),
+                 f"{label}: history should be a dict with the keys {', '.join(HISTORY_KEYS)}, "
+                 f"got {sorted(history) if isinstance(history, dict) else type(history).__name__}")
+        expected_best, expected = reference_train_with_validation(
+            *case, *settings, np.random.default_rng(seed))
+        variants = [(_simulate(*case, *settings, seed, mistake)[1], advice)
+                    for mistake, advice in LOOP_MISTAKES.items()]
+        for key in HISTORY_KEYS:
+            c.compare(f"{label}: history['{key}']", history[key], expected[key],
+                      hints=_history_hints(key, epochs, expected[key], variants), rtol=1e-5)
+        _expect_network(c, f"{label}: the returned best_network", best)
+        networks_after, _ = _simulate(*case, *settings, seed)
         for key in ("W2", "b2", "W1", "b1"):
-            hints = [(wrong[key], advice) for wrong, advice in variants]
-            c.compare(f"{label}: ['{key}']", result[key], expected[key], hints=hints,
-                      rtol=1e-7, atol=1e-10)
+            c.compare(f"{label}: best_network['{key}']", best[key], expected_best[key],
+                      hints=_best_hints(key, networks_after, expected), rtol=1e-7, atol=1e-10)
     c.done()
 
 
@@ -292,14 +483,14 @@ def check_train_epoch(train_epoch):
 
 def check_confusion_matrix(confusion_matrix):
     """Check ``confusion_matrix(labels, predicted, n_classes)``: counts, rows true, columns
-    predicted.
+    predicted, as a NumPy array of whole numbers (an integer dtype).
 
     Cases: a small one with repeated (true, predicted) pairs (where ``m[labels, predicted] += 1``
     counts a repeated pair only once) and an asymmetric mistake (where a transposed matrix
     differs), a class that never occurs (the matrix must still be n_classes square), everything
-    right, and a seeded random case of 10 classes.
+    right, and a seeded random case of 10 classes. ``reference_confusion_matrix`` is refused.
     """
-    c = Checker("confusion_matrix", confusion_matrix)
+    c = Checker("confusion_matrix", confusion_matrix, without=(reference_confusion_matrix,))
     rng = np.random.default_rng(9)
     random_labels = rng.integers(0, 10, 200)
     random_predicted = np.where(rng.random(200) < 0.8, random_labels, rng.integers(0, 10, 200))
@@ -326,8 +517,9 @@ def check_confusion_matrix(confusion_matrix):
                  (lambda got, m=expected: got.shape != m.shape,
                   f"the matrix is n_classes x n_classes ({n_classes} x {n_classes}), even when "
                   "a class never occurs in labels or predicted")]
-        got = c.expect_close((labels, predicted, n_classes), expected, label=label, hints=hints,
-                             exact_type=False)
-        c.expect(np.sum(got) == len(labels), f"{label}: the counts should add up to the number "
-                                             f"of samples, {len(labels)}")
+        got = c.expect_close((labels, predicted, n_classes), expected, label=label, hints=hints)
+        kind = np.asarray(got).dtype
+        c.expect(kind.kind in "iu", f"{label} should hold whole-number counts (an integer "
+                                    f"dtype), got dtype {kind}: start from np.zeros((n_classes, "
+                                    "n_classes), dtype=int)")
     c.done()
