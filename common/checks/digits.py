@@ -144,7 +144,8 @@ def forward_stack(network, x):
 def evaluate_stack(network, x, d):
     """Cross-entropy and accuracy of each of S networks on its own data: two arrays (S,)."""
     y, _, _ = forward_stack(network, x)
-    loss = np.array([functions.cross_entropy_error(d[s], y[s]) for s in range(len(y))])
+    # cross_entropy_error(d[s], y[s]) for every s at once, with its guard against log(0)
+    loss = -np.sum(d * np.log(y + functions.LOG_GUARD), axis=(1, 2)) / y.shape[1]
     return loss, np.mean(y.argmax(axis=2) == d.argmax(axis=2), axis=1)
 
 
@@ -177,9 +178,8 @@ def train_stack(network, x, d, batch_size, learning_rates, epochs, rngs, x_val, 
             delta1 = (delta2 @ network["W2"].transpose(0, 2, 1)) * (u1 > 0)
             grad = {"W1": x_batch.transpose(0, 2, 1) @ delta1, "b1": delta1.sum(axis=1),
                     "W2": z1.transpose(0, 2, 1) @ delta2, "b2": delta2.sum(axis=1)}
-            for key in network:
-                step_size = rate if network[key].ndim == 3 else rate[:, 0]
-                network[key] = network[key] - step_size * grad[key]
+            for key in network:  # in place: network is this function's own copy
+                network[key] -= (rate if network[key].ndim == 3 else rate[:, 0]) * grad[key]
         record()
     return network, {key: np.array(values) for key, values in history.items()}
 
