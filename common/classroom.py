@@ -132,15 +132,21 @@ def names_of(source):
         return set(), set(re.findall(r"[A-Za-z_]\w*", source))
     defined, free = set(), set()
     for node in tree.body:
+        local = set()  # names a comprehension, lambda or def binds for itself
+        for inner in ast.walk(node):
+            if isinstance(inner, ast.comprehension):
+                local |= {n.id for n in ast.walk(inner.target) if isinstance(n, ast.Name)}
+            elif isinstance(inner, (ast.Lambda, ast.FunctionDef, ast.AsyncFunctionDef)):
+                local |= {a.arg for a in ast.walk(inner.args) if isinstance(a, ast.arg)}
         free |= {n.id for n in ast.walk(node)
-                 if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)} - defined
+                 if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)} - defined - local
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             defined.add(node.name)
         elif isinstance(node, (ast.Import, ast.ImportFrom)):
             defined |= {(a.asname or a.name).split(".")[0] for a in node.names}
         else:
-            defined |= {n.id for n in ast.walk(node)
-                        if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+            defined |= {n.id for n in ast.walk(node) if isinstance(n, ast.Name)
+                        and isinstance(n.ctx, ast.Store)} - local
     return defined, free
 
 

@@ -29,7 +29,12 @@ def test_cells_that_depend_on_an_exercise_are_tagged_and_others_are_not():
         new_code_cell("print(z, x)"),
         new_code_cell("def show():\n    return relu(x)"),  # defining is fine, calling is not
         new_code_cell("show()"),
+        new_code_cell("for z in range(2):\n    print(z)"),  # z computed afresh
+        new_code_cell("print(z)"),
+        new_code_cell("w = relu(x)"),
+        new_code_cell("print([w for w in range(3)], (lambda z: z)(1))"),  # own w and z
     ])
     learner, _ = classroom.learner_edition(nb, "lesson")
     marked = [RAISES in cell.metadata.get("tags", []) for cell in learner.cells]
-    assert marked == [False, False, True, True, True, False, False, True, True]
+    assert marked == [False, False, True, True, True, False, False, True, True, False, False,
+                      True, False]
