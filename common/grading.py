@@ -72,7 +72,8 @@ def _in_place_advice(original, passed, entries, where, name):
         changed = changed[int(key) if key.isdigit() else key.strip("'\"")] if (
             isinstance(changed, (dict, list, tuple))) else changed
     if isinstance(changed, list):
-        return f"build a new list (e.g. list({name}) + [...]) instead of appending to it"
+        return (f"build a new list instead of changing it (append, pop, ...): {name}[1:] or "
+                f"list({name}) + [...] are new lists")
     if entries is not None and keys:
         key = keys[0].strip("'\"")
         if key not in passed or key not in entries or passed[key] is not entries[key]:
@@ -312,6 +313,8 @@ CRASH_ADVICE = [
     ("only length-1 arrays can be converted to Python scalars",
      "the math module works on one number at a time; use NumPy's np.exp, np.tanh, ..., which "
      "work on whole arrays"),
+    ("ufunc 'bitwise_xor' not supported", "in Python ^ is not a power: write t ** 2"),
+    ("unsupported operand type(s) for ^", "in Python ^ is not a power: write t ** 2"),
     ("object is not iterable", "the input may be a single number: use NumPy operations on the "
                                "whole array instead of a loop over it (or np.atleast_1d first)"),
 ]

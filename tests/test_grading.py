@@ -135,6 +135,7 @@ def test_in_a_notebook_a_check_of_an_undefined_function_says_what_to_do():
                                       "np.where(condition, a, b)"),
     (lambda x: np.array([math.exp(x)]), "use NumPy's np.exp, np.tanh, ..., which work on whole "
                                         "arrays"),
+    (lambda x: 1 - np.tanh(x) ^ 2, "in Python ^ is not a power: write t ** 2"),
 ])
 def test_a_typical_crash_gets_advice_instead_of_numpys(func, advice):
     with pytest.raises(ExerciseFailed, match=re.escape(advice)):
@@ -146,7 +147,8 @@ def test_a_list_changed_in_place_gets_list_advice():
         sizes.append(1)
         return 1.0
 
-    with pytest.raises(ExerciseFailed, match=r"\(sizes\); build a new list"):
+    with pytest.raises(ExerciseFailed, match=r"\(sizes\); build a new list instead of changing "
+                                             r"it \(append, pop, ...\)"):
         Checker("count", count).expect_close(([2, 3],), 1.0)
 
 
