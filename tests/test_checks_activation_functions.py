@@ -311,6 +311,24 @@ def d_leaky_relu_int_when_alpha_int(u, alpha=0.01):
     return np.where(np.asarray(u) > 0, 1, alpha)
 
 
+def d_tanh_cosh_silenced(u):
+    """The final review's hole: 1 / cosh(u)^2 with cosh's overflow at +-1000 silenced."""
+    with np.errstate(over="ignore"):
+        return 1 / np.cosh(np.asarray(u, dtype=float)) ** 2
+
+
+def d_tanh_square_only(u):
+    """The 1 - forgotten."""
+    return np.tanh(np.asarray(u, dtype=float)) ** 2
+
+
+def d_leaky_relu_ones_like(u, alpha=0.01):
+    """np.ones_like keeps an integer input's dtype, so alpha becomes 0 in it."""
+    slopes = np.ones_like(u)
+    slopes[np.asarray(u) <= 0] = alpha
+    return slopes
+
+
 def d_leaky_relu_flattened(u, alpha=0.01):
     return np.array([1.0 if v > 0 else alpha for v in np.ravel(u)])
 
@@ -374,6 +392,11 @@ def test_stub_is_not_done(check, name, not_done):
     (check_d_tanh, "d_tanh", d_tanh_quotient_naive, "write the derivative with np.tanh(u)"),
     (check_d_tanh, "d_tanh", d_tanh_numerical, "without functions.numerical_gradient"),
     (check_d_tanh, "d_tanh", d_tanh_int, "copy the integer dtype of an integer input"),
+    (check_d_tanh, "d_tanh", d_tanh_cosh_silenced,
+     "d_tanh uses errstate to silence NumPy's warnings: that hides the overflow instead of "
+     "preventing it - np.tanh itself is computed safely at any u"),
+    (check_d_tanh, "d_tanh", d_tanh_square_only, "a term is missing: at u = 0 the slope must "
+                                                 "be 1"),
     (check_d_leaky_relu, "d_leaky_relu", d_leaky_relu_one_at_zero, "test u > 0, not u >= 0"),
     (check_d_leaky_relu, "d_leaky_relu", d_leaky_relu_fixed_alpha, "use the alpha argument"),
     (check_d_leaky_relu, "d_leaky_relu", d_leaky_relu_is_d_relu, "plain ReLU's derivative"),
@@ -384,6 +407,10 @@ def test_stub_is_not_done(check, name, not_done):
     (check_d_leaky_relu, "d_leaky_relu", d_leaky_relu_ints, "decimal numbers (float)"),
     (check_d_leaky_relu, "d_leaky_relu", d_leaky_relu_bools, "decimal numbers (float)"),
     (check_d_leaky_relu, "d_leaky_relu", d_leaky_relu_flattened, "a number in, a number out"),
+    (check_d_leaky_relu, "d_leaky_relu", d_leaky_relu_ones_like,
+     "got dtype int64 - return decimal numbers (float): np.where(u > 0, 1.0, alpha) rather "
+     "than (u > 0) or np.where(u > 0, 1, 0); np.ones_like(u) and np.zeros_like(u) copy u's "
+     "integer dtype"),
     (check_d_leaky_relu, "d_leaky_relu", d_leaky_relu_backward_difference,
      "looks like a numerical slope, a difference quotient"),
     (check_d_leaky_relu, "d_leaky_relu", d_leaky_relu_int_when_alpha_int,

@@ -1,6 +1,9 @@
 """The checks of lesson 01 pass correct solutions written in several ways and catch the typical
 mistakes, each with the hint a beginner can act on."""
 
+from pathlib import Path
+
+import nbformat
 import numpy as np
 import pytest
 
@@ -104,6 +107,34 @@ def count_pops(sizes):
     return count_reference([first, *sizes])
 
 
+def count_skips_last_pair(sizes):
+    """The final review's collision: on (2, 3, 3, 1) this gives 15 weights, as a + b does."""
+    weights = sum(a * b for a, b in zip(sizes[:-2], sizes[1:-1], strict=False))
+    return weights, sum(sizes[1:])
+
+
+def count_range_minus_two(sizes):
+    weights = biases = 0
+    for i in range(len(sizes) - 2):
+        weights += sizes[i] * sizes[i + 1]
+        biases += sizes[i + 1]
+    return weights, biases
+
+
+def count_skips_first_pair(sizes):
+    weights = sum(sizes[i] * sizes[i + 1] for i in range(1, len(sizes) - 1))
+    return weights, sum(sizes[1:])
+
+
+def count_runs_past_the_end(sizes):
+    weights = sum(sizes[i] * sizes[i + 1] for i in range(len(sizes)))
+    return weights, sum(sizes[1:])
+
+
+def count_no_output_biases(sizes):
+    return count_reference(sizes)[0], sum(sizes[1:-1])
+
+
 @pytest.mark.parametrize("correct", [count_reference, count_loop, count_numpy,
                                      count_numpy_pair])
 def test_count_correct_versions_pass(correct, passes):
@@ -126,6 +157,13 @@ def test_count_not_done(not_done):
     (count_prints, "returned None"),
     (count_pops, "changed its input"),
     (count_one_bias_per_layer, "every unit after the input layer has its own bias"),
+    (count_skips_last_pair, "leaves out the last pair of layers (5 * 3 weights): there are "
+                            "len(sizes) - 1 pairs"),
+    (count_range_minus_two, "leaves out the last pair of layers"),
+    (count_skips_first_pair, "leaves out the first pair of layers (4 * 5 weights"),
+    (count_runs_past_the_end, "raised IndexError: tuple index out of range - an index such as "
+                              "sizes[i + 1] runs past the end"),
+    (count_no_output_biases, "the output units have biases too"),
 ])
 def test_count_wrong_versions_fail_with_a_hint(wrong, hint, rejected):
     assert hint in rejected(check_count_parameters, wrong, "count_parameters")
@@ -135,9 +173,19 @@ def test_count_lookup_table_of_the_fixed_cases_fails(rejected):
     assert "should be" in rejected(check_count_parameters, count_lookup, "count_parameters")
 
 
+def test_count_first_case_tells_the_typical_mistakes_apart():
+    """On the first case no two typical wrong answers coincide, so each gets its own hint."""
+    answers = [wrong((4, 5, 3)) for wrong in (
+        count_input_biases, count_sums, count_product, count_swapped, count_bias_in_weights,
+        count_hard_coded, count_one_bias_per_layer, count_skips_last_pair,
+        count_skips_first_pair, count_no_output_biases)] + [count_reference((4, 5, 3))]
+    answers = [tuple(int(n) for n in a) for a in answers]
+    assert len(set(answers)) == len(answers)
+
+
 def test_count_failure_names_input_expected_and_received(rejected):
     assert rejected(check_count_parameters, count_input_biases, "count_parameters") == (
-        "[count_parameters] count_parameters((2, 3, 3, 1)) should be (18, 7), got (18, 9) - "
+        "[count_parameters] count_parameters((4, 5, 3)) should be (35, 8), got (35, 12) - "
         "the input layer has no biases: only the units of the later layers add one each, "
         "sum(sizes[1:])")
 
@@ -404,6 +452,12 @@ def forward_in_place(network, x):
     return forward_reference(network, x)
 
 
+def forward_scales_bias(network, x):
+    """The final review's case: a network array changed in place by a little."""
+    network["b1"] *= 1.0001
+    return forward_reference(network, x)
+
+
 def forward_list(network, x):
     return forward_reference(network, x).tolist()
 
@@ -495,7 +549,10 @@ def test_forward_not_done(not_done):
     (forward_transposed, "np.dot(z, W)"),
     (forward_global_network, "must come from the network argument"),
     (forward_always_batch, "do not turn x into a batch"),
-    (forward_in_place, "in place"),
+    (forward_in_place, "changed its input in place (network['b1']) - do not change the "
+                       "network's arrays or x: compute each layer's total input "
+                       "u = np.dot(z, W) + b as a new array"),
+    (forward_scales_bias, "do not change the network's arrays or x"),
     (forward_list, "should return a NumPy array"),
     (forward_by_position, "the course's dicts list their keys as W1, W2, b1, b2"),
     (forward_one_layer_early, "your loop skips the last layer"),
@@ -525,3 +582,19 @@ def test_course_network_is_in_the_course_key_order():
 def test_course_network_still_gives_the_course_numbers():
     y = forward_reference(COURSE_NETWORK, COURSE_X)
     np.testing.assert_allclose(y, [0.01602796, 0.05707321, 0.20322929, 0.72366954], atol=1e-8)
+
+
+# ---------------------------------------------------------------------------------------------
+# Lessons 01 and 02: what MathJax reads
+
+
+@pytest.mark.parametrize("name", ["01_forward_propagation.ipynb",
+                                  "02_activation_functions.ipynb"])
+def test_markdown_has_no_control_characters(name):
+    """A tab or other control character in markdown is an escape gone wrong (\\times written
+    as \\t + "imes" by a script), and MathJax shows it as "5 imes 10^-324"."""
+    notebook = nbformat.read(Path(__file__).resolve().parent.parent / "notebooks" / name, 4)
+    for cell in notebook.cells:
+        if cell.cell_type == "markdown":
+            found = sorted({repr(ch) for ch in cell.source if ord(ch) < 32 and ch != "\n"})
+            assert not found, f"markdown cell {cell.id} holds {', '.join(found)}"

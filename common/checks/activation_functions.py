@@ -57,13 +57,13 @@ def _names_in_code(func):
     return names
 
 
-def _refuse_silenced_warnings(c, func):
+def _refuse_silenced_warnings(c, func, advice=ONLY_NON_POSITIVE):
     """Fail a function whose code switches NumPy's warnings off: that hides an overflow."""
     names = _names_in_code(func) or set()
     found = next((name for name in SILENCERS if name in names), None)
     c.expect(found is None,
              f"{c.exercise} uses {found} to silence NumPy's warnings: that hides the overflow "
-             f"instead of preventing it - {ONLY_NON_POSITIVE}")
+             f"instead of preventing it - {advice}")
 
 
 def _watching_exp(func, too_large):
@@ -263,7 +263,8 @@ TANH_RTOL = 1e-11
 def check_d_tanh(d_tanh):
     """Check ``d_tanh(u)``, the derivative of tanh at the total input u: values to 1e-11
     (a difference quotient is not enough), shapes, integer input, +-1000 without nan or
-    overflow, the numerical gradient; without ``functions.numerical_gradient``."""
+    overflow (and without switching NumPy's warnings off, which would hide the overflow of
+    1 / cosh(u)^2), the numerical gradient; without ``functions.numerical_gradient``."""
     c = Checker("d_tanh", d_tanh, without=("numerical_gradient",))
     rng = np.random.default_rng(SEED + 1)
     s = functions.sigmoid
@@ -275,6 +276,8 @@ def check_d_tanh(d_tanh):
             (t, "that is tanh itself; differentiate it (the quotient rule on "
                 "(e^u - e^-u) / (e^u + e^-u)) and write the result with tanh(u)"),
             (1 - t, "close: the quotient rule gives a square, so look at the power of tanh(u)"),
+            (t**2, "close, but a term is missing: at u = 0 the slope must be 1, and "
+                   "tanh(0)^2 is 0"),
             (1 + t**2, "mind the sign in front of the tanh(u) term"),
             (t * (1 - t), "that is the sigmoid's pattern s * (1 - s); tanh's derivative is "
                           "different: differentiate tanh's own formula"),
@@ -301,13 +304,14 @@ def check_d_tanh(d_tanh):
     u = np.array([-2, 0, 1, 3])
     _expect_floats_for_integers(c, u, _d_tanh(u), hints_for(u), **tight)
 
+    safe = ("np.tanh itself is computed safely at any u, so write the derivative with "
+            "np.tanh(u) alone")
+    _refuse_silenced_warnings(c, d_tanh, safe)
     u = np.array([-1000.0, 1000.0])
     label = c.describe((u,))
     with recording_warnings() as caught:
         got = c.call(u, label=label)
     culprit = _warned_function(caught)
-    safe = ("np.tanh itself is computed safely at any u, so write the derivative with "
-            "np.tanh(u) alone")
     if culprit:
         c.fail(f"{label}: NumPy warned \"overflow encountered in {culprit}\" - np.{culprit} "
                f"overflows at u = +-1000 (e^1000 does not fit in a float): {safe}")
@@ -366,7 +370,9 @@ def check_d_leaky_relu(d_leaky_relu):
     u = np.array([-2, 0, 3])
     _expect_floats(c, (u, 0.1), _d_leaky_relu(u, 0.1), hints_for(u, 0.1),
                    "return decimal numbers (float): np.where(u > 0, 1.0, alpha) rather than "
-                   "(u > 0) or np.where(u > 0, 1, 0)", **exact)
+                   "(u > 0) or np.where(u > 0, 1, 0); np.ones_like(u) and np.zeros_like(u) "
+                   "copy u's integer dtype, so alpha is cut to 0 in them: start from "
+                   "np.asarray(u, dtype=float)", **exact)
 
     u = rng.normal(0.0, 2.0, size=(3, 4))
     c.expect_close((u, 0.0), functions.d_relu(u), hints=hints_for(u, 0.0),

@@ -56,22 +56,38 @@ def _is_whole(value):
     return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
 
 
+def _call_explaining_index_errors(c, sizes, label):
+    """Call ``count_parameters``; an index past the end of ``sizes`` gets advice on the loop."""
+    try:
+        return c.call(sizes, label=label)
+    except ExerciseFailed as error:
+        if "raised IndexError" not in str(error):
+            raise
+        raise ExerciseFailed(f"{error} - an index such as sizes[i + 1] runs past the end: "
+                             "with len(sizes) layers there are len(sizes) - 1 pairs of "
+                             "neighbouring layers, so loop over range(len(sizes) - 1)") from None
+
+
 def check_count_parameters(count_parameters):
     """Check ``count_parameters(sizes)`` -> ``(weights, biases)`` on networks of 2 to 6 layers.
 
-    Hints: the input layer counted for biases, sums instead of products, every size multiplied
-    together, the bias counted into the weights, the two numbers swapped, one number returned,
-    floats instead of whole numbers, answers that fit only the P12 network.
+    Hints: the input layer counted for biases, the output layer's biases left out, sums
+    instead of products, every size multiplied together, the bias counted into the weights, a
+    loop that skips the first or the last pair of layers or runs past the end of ``sizes``, the
+    two numbers swapped, one number returned, floats instead of whole numbers, answers that fit
+    only the P12 network.
     """
     c = Checker("count_parameters", count_parameters)
-    cases = [(2, 3, 3, 1), (2, 3, 4), (4, 5, 3), [784, 100, 10], (5, 10, 1), (2, 1),
+    # (4, 5, 3) first: on it no two typical mistakes give the same answer (on P12's
+    # (2, 3, 3, 1), a + b lines and a loop that skips the last pair both give 15 weights).
+    cases = [(4, 5, 3), (2, 3, 3, 1), (2, 3, 4), [784, 100, 10], (5, 10, 1), (2, 1),
              (3, 8, 8, 8, 8, 2)]
     # Seeded random networks too, so that a table of the fixed answers cannot pass.
     rng = np.random.default_rng(SEED)
     cases += [tuple(int(n) for n in rng.integers(1, 60, size=depth)) for depth in (3, 4, 6)]
     for sizes in cases:
         label = f"count_parameters({sizes!r})"
-        got = c.call(sizes, label=label)
+        got = _call_explaining_index_errors(c, sizes, label)
         weights, biases = _count(sizes)
         if got is None:
             c.fail(f"{label} returned None: end the function with `return weights, biases`")
@@ -99,13 +115,22 @@ def check_count_parameters(count_parameters):
              "unit), not a + b"),
             ((sum(a * a for a in sizes[:-1]), biases), "multiply each layer's size by the NEXT "
                                                        "layer's size, sizes[l] * sizes[l + 1]"),
+            (lambda n: n[0] == weights - sizes[-2] * sizes[-1],
+             f"your count leaves out the last pair of layers ({sizes[-2]} * {sizes[-1]} "
+             "weights): there are len(sizes) - 1 pairs of neighbouring layers, so loop over "
+             "range(len(sizes) - 1)"),
+            (lambda n: n[0] == weights - sizes[0] * sizes[1],
+             f"your count leaves out the first pair of layers ({sizes[0]} * {sizes[1]} "
+             "weights, from the input layer): there are len(sizes) - 1 pairs of neighbouring "
+             "layers, the first one starts at sizes[0]"),
             ((weights, len(sizes) - 1), "every unit after the input layer has its own bias, "
                                         "not one bias per layer: add up the units"),
+            ((weights, sum(sizes[1:-1])), "the output units have biases too: every layer after "
+                                          "the input layer, sum(sizes[1:])"),
             ((18, 7), "that is the answer for P12's network only: compute it from sizes"),
         ]
-        hint = next((advice for wrong, advice in hints if got == wrong and got != (weights,
-                                                                                      biases)),
-                    None)
+        hint = next((advice for wrong, advice in hints if got != (weights, biases)
+                     and (wrong(got) if callable(wrong) else got == wrong)), None)
         c.expect(got == (weights, biases),
                  f"{label} should be ({weights}, {biases}), got {got}"
                  + (f" - {hint}" if hint else ""))
@@ -294,6 +319,30 @@ def _refuse_stored_results(exercise, name, args, before, network):
                          "keep them in local variables (z = ...) and return y")
 
 
+IN_PLACE = ("do not change the network's arrays or x: compute each layer's total input "
+            "u = np.dot(z, W) + b as a new array (b *= ..., W += ... or z += ... with z = x "
+            "change the caller's arrays)")
+
+
+def _forward_in_place_advice(call):
+    """Wrap ``Checker.call``: an input changed in place gets advice for a forward pass (the
+    general advice is written for functions that are meant to compute new arrays)."""
+    @functools.wraps(call)
+    def wrapped(*args, label=None):
+        try:
+            return call(*args, label=label)
+        except ExerciseFailed as error:
+            text = str(error)
+            marker = "changed its input in place"
+            if marker not in text:
+                raise
+            start = text.index(marker)
+            end = text.find("; ", start)
+            raise ExerciseFailed((text[:end] if end >= 0 else text) + f" - {IN_PLACE}") from None
+
+    return wrapped
+
+
 def _layers(network):
     n_layers = len(network) // 2
     return [(network[f"W{layer}"], network[f"b{layer}"]) for layer in range(1, n_layers + 1)]
@@ -411,6 +460,7 @@ def check_forward(forward):
     """
     c = Checker("forward", forward)
     c.func = _explain_shape_errors("forward", forward)
+    c.call = _forward_in_place_advice(c.call)
     rng = np.random.default_rng(SEED + 1)
 
     net_354 = _random_network(rng, (3, 5, 4))
