@@ -4,6 +4,9 @@ Names and the argument order ``(d, y)`` (target first) follow the course, so cod
 the course's own notebooks runs unchanged. Shapes use ``N`` for the batch size, ``K`` for the
 number of outputs; a 1-D input is one sample.
 
+A loss or delta given its arguments the wrong way round, ``(y, d)``, says so when it can tell:
+the outputs ``y`` hold only exact 0s and 1s, the targets ``d`` do not.
+
 Every function leaves its inputs untouched and raises a ``ValueError`` or ``TypeError`` that
 names itself, what it expected and what it got.
 """
@@ -65,14 +68,25 @@ def _check_probabilities(func, y):
                          "(pass the output of softmax or sigmoid, not the total input u)")
 
 
+def _check_not_swapped(func, d, y):
+    """Refuse targets and outputs passed the wrong way round: ``y`` holding only exact 0s and
+    1s (a target's values) while ``d`` does not (an output's)."""
+    if np.all((y == 0) | (y == 1)) and not np.all((d == 0) | (d == 1)):
+        raise ValueError(f"{func}: d and y look swapped: y holds only 0s and 1s and d does not; "
+                         "the order is (d, y), target first")
+
+
 def _class_targets(func, d, y, y_shape):
     """Return the one-hot (or soft) targets of shape (N, K) for probabilities ``y`` (N, K).
 
-    ``d`` is either one-hot (the shape of ``y``) or label indices (shape (N,)). ``y_shape`` is
-    the shape the caller gave, for the message.
+    ``d`` is either one-hot (the shape of ``y``; for a batch of one also (K,)) or label indices
+    (shape (N,)). ``y_shape`` is the shape the caller gave, for the message.
     """
     n, k = y.shape
+    if n == 1 and d.shape == (k,) and k > 1:  # one sample's one-hot row for a (1, K) y
+        d = d.reshape(1, k)
     if d.shape == y.shape:
+        _check_not_swapped(func, d, y)
         if np.any(d < 0) or not np.allclose(d.sum(axis=1), 1.0):
             raise ValueError(f"{func}: expected each row of the one-hot target d to be "
                              f"non-negative and sum to 1, got row sums {d.sum(axis=1)}")
@@ -118,6 +132,7 @@ def _binary_batch(func, d, y):
     _check_probabilities(func, y)
     if np.any(d < 0) or np.any(d > 1) or np.any(np.isnan(d)):
         raise ValueError(f"{func}: expected binary targets d between 0 and 1, got {d.ravel()}")
+    _check_not_swapped(func, d, y)
     return d.reshape(-1, y.shape[-1]), y.reshape(-1, y.shape[-1])
 
 
@@ -261,8 +276,9 @@ def cross_entropy_error(d, y):
     -log(1e-7) ≈ 16.1.
 
     Shapes: ``y`` (K,) for one sample or (N, K) for a batch; ``d`` one-hot with the shape of
-    ``y``, or label indices: a single label for one sample, (N,) for a batch. The result is a
-    scalar.
+    ``y`` (a (1, K) ``y`` also takes a (K,) row), or label indices: a single label for one
+    sample, (N,) for a batch. The result is a scalar. Targets and outputs passed the wrong way
+    round (``y`` exactly 0s and 1s, ``d`` not) are refused with an error that says so.
     """
     func = "cross_entropy_error"
     shape = np.shape(y)

@@ -353,6 +353,15 @@ BAD_INPUTS = [
      r"cross_entropy_error: .* needs binary_cross_entropy_error"),
     (F.d_softmax_with_loss, (np.array([[1.0]]), np.array([[0.5]])), ValueError,
      r"d_softmax_with_loss: expected at least 2 classes .* d_sigmoid_with_loss"),
+    (F.d_softmax_with_loss, (np.array([[0.2, 0.8], [0.6, 0.4]]), np.array([[0, 1], [1, 0]])),
+     ValueError, r"d_softmax_with_loss: d and y look swapped: y holds only 0s and 1s and d does "
+                 r"not; the order is \(d, y\), target first"),
+    (F.cross_entropy_error, ([0.3, 0.7], [0, 1]), ValueError,
+     r"cross_entropy_error: d and y look swapped.*target first"),
+    (F.d_sigmoid_with_loss, (np.array([[0.3, 0.9]]), np.array([[0, 1]])), ValueError,
+     r"d_sigmoid_with_loss: d and y look swapped.*target first"),
+    (F.binary_cross_entropy_error, (np.array([0.3, 0.6]), np.array([[0], [1]])), ValueError,
+     r"binary_cross_entropy_error: d and y look swapped.*target first"),
     (relative_error, (np.zeros(2), np.zeros(3)), ValueError,
      r"relative_error: expected a and b of the same shape, got a \(2,\) and b \(3,\)"),
     (F.sigmoid, (1 + 2j,), TypeError, r"sigmoid: expected real numbers for x, got complex"),
@@ -370,3 +379,25 @@ BAD_INPUTS = [
 def test_bad_input_gets_a_clear_error(f, args, error, message):
     with pytest.raises(error, match=message):
         f(*args)
+
+
+def test_swapped_looking_arguments_that_are_right_still_work():
+    """Only exact 0/1 outputs with targets that are not 0/1 look swapped: a perfect prediction,
+    soft outputs or label indices are scored as before."""
+    one_hot = np.array([[0.0, 1.0], [1.0, 0.0]])
+    assert F.cross_entropy_error(one_hot, one_hot) == pytest.approx(-np.log(1 + 1e-7))
+    np.testing.assert_array_equal(F.d_softmax_with_loss(one_hot, one_hot), np.zeros((2, 2)))
+    assert F.cross_entropy_error(np.array([1, 0]), one_hot) == pytest.approx(-np.log(1 + 1e-7))
+    np.testing.assert_array_equal(F.d_sigmoid_with_loss(one_hot, one_hot), np.zeros((2, 2)))
+    np.testing.assert_allclose(F.d_sigmoid_with_loss(np.array([[0.5]]), np.array([[0.2]])),
+                               [[-0.3]])
+
+
+def test_a_one_hot_row_scores_a_batch_of_one():
+    """A (K,) one-hot d for a (1, K) y is that sample's target, as for a (K,) y."""
+    y = np.array([[0.2, 0.8]])
+    assert F.cross_entropy_error([0, 1], y) == F.cross_entropy_error([[0, 1]], y)
+    assert F.cross_entropy_error([0, 1], y) == F.cross_entropy_error([0, 1], y[0])
+    np.testing.assert_allclose(F.d_softmax_with_loss([0, 1], y), [[0.2, -0.2]], rtol=1e-12)
+    with pytest.raises(ValueError, match=r"sum to 1"):
+        F.cross_entropy_error([1, 1], y)
