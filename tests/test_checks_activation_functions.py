@@ -8,6 +8,8 @@ from common import functions
 from common.checks.activation_functions import check_d_leaky_relu, check_d_tanh, check_sigmoid
 from common.functions import sigmoid as aliased_sigmoid
 
+QUOTIENT = "looks like a numerical slope, a difference quotient"
+
 # ---------------------------------------------------------------------------------------------
 # Correct solutions, written in several ways
 
@@ -386,9 +388,9 @@ def test_stub_is_not_done(check, name, not_done):
     (check_d_tanh, "d_tanh", d_tanh_from_exp, "overflow encountered in exp\" - np.exp"),
     (check_d_tanh, "d_tanh", d_tanh_cosh_unclipped, "overflow encountered in cosh\" - np.cosh"),
     (check_d_tanh, "d_tanh", d_tanh_one_over_cosh, "now simplify that until only tanh(u)"),
-    (check_d_tanh, "d_tanh", d_tanh_central_difference, "looks like a numerical slope, a difference quotient"),
-    (check_d_tanh, "d_tanh", d_tanh_central_difference_fine, "looks like a numerical slope, a difference quotient"),
-    (check_d_tanh, "d_tanh", d_tanh_forward_difference, "looks like a numerical slope, a difference quotient"),
+    (check_d_tanh, "d_tanh", d_tanh_central_difference, QUOTIENT),
+    (check_d_tanh, "d_tanh", d_tanh_central_difference_fine, QUOTIENT),
+    (check_d_tanh, "d_tanh", d_tanh_forward_difference, QUOTIENT),
     (check_d_tanh, "d_tanh", d_tanh_quotient_naive, "write the derivative with np.tanh(u)"),
     (check_d_tanh, "d_tanh", d_tanh_numerical, "without functions.numerical_gradient"),
     (check_d_tanh, "d_tanh", d_tanh_int, "copy the integer dtype of an integer input"),
@@ -412,7 +414,7 @@ def test_stub_is_not_done(check, name, not_done):
      "than (u > 0) or np.where(u > 0, 1, 0); np.ones_like(u) and np.zeros_like(u) copy u's "
      "integer dtype"),
     (check_d_leaky_relu, "d_leaky_relu", d_leaky_relu_backward_difference,
-     "looks like a numerical slope, a difference quotient"),
+     QUOTIENT),
     (check_d_leaky_relu, "d_leaky_relu", d_leaky_relu_int_when_alpha_int,
      "alpha can arrive as the whole number 0"),
 ])

@@ -115,11 +115,11 @@ def check_count_parameters(count_parameters):
              "unit), not a + b"),
             ((sum(a * a for a in sizes[:-1]), biases), "multiply each layer's size by the NEXT "
                                                        "layer's size, sizes[l] * sizes[l + 1]"),
-            (lambda n: n[0] == weights - sizes[-2] * sizes[-1],
+            (lambda n, short=weights - sizes[-2] * sizes[-1]: n[0] == short,
              f"your count leaves out the last pair of layers ({sizes[-2]} * {sizes[-1]} "
              "weights): there are len(sizes) - 1 pairs of neighbouring layers, so loop over "
              "range(len(sizes) - 1)"),
-            (lambda n: n[0] == weights - sizes[0] * sizes[1],
+            (lambda n, short=weights - sizes[0] * sizes[1]: n[0] == short,
              f"your count leaves out the first pair of layers ({sizes[0]} * {sizes[1]} "
              "weights, from the input layer): there are len(sizes) - 1 pairs of neighbouring "
              "layers, the first one starts at sizes[0]"),
