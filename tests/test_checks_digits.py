@@ -2,6 +2,7 @@
 delegation to the lesson's references is refused, and the lesson's reference versions and
 stacked trainer do what they say."""
 
+import inspect
 import types
 
 import numpy as np
@@ -337,6 +338,67 @@ def test_init_with_weights_that_are_all_positive(rejected):
     assert "should have mean 0" in rejected(check_init_network, init_network, "init_network")
 
 
+def init_comparing_method_with_a_number(rng, sizes, method):
+    n_input, n_hidden, n_output = sizes
+
+    def sigma(fan_in):
+        if method == 0.01:
+            return 0.01
+        if method == "xavier":
+            return 1 / np.sqrt(fan_in)
+        if method == "he":
+            return np.sqrt(2 / fan_in)
+
+    return {"W1": rng.standard_normal((n_input, n_hidden)) * sigma(n_input),
+            "b1": np.zeros(n_hidden),
+            "W2": rng.standard_normal((n_hidden, n_output)) * sigma(n_hidden),
+            "b2": np.zeros(n_output)}
+
+
+def init_comparing_with_a_number_else_he(rng, sizes, method):
+    d, h, k = sizes
+    scale = {"xavier": lambda n: 1 / np.sqrt(n)}.get(method, lambda n: np.sqrt(2 / n))
+    if method == 0.01:
+        scale = lambda n: 0.01  # noqa: E731
+    return {"W1": rng.standard_normal((d, h)) * scale(d), "b1": np.zeros(h),
+            "W2": rng.standard_normal((h, k)) * scale(h), "b2": np.zeros(k)}
+
+
+@pytest.mark.parametrize("init_network", [init_comparing_method_with_a_number,
+                                          init_comparing_with_a_number_else_he])
+def test_init_that_compares_method_with_the_number_001(init_network, rejected):
+    """The beginner's walk: method == 0.01 crashed with a bare TypeError about NoneType."""
+    message = rejected(check_init_network, init_network, "init_network")
+    assert "'0.01')" in message
+    assert message.endswith(" - " + digits.METHOD_AS_NUMBER)
+    assert 'write method == "0.01"' in message
+
+
+def test_init_whose_scale_is_none_without_its_source(rejected):
+    """Compiled from a string (no source to read), a misspelt method's None scale is explained."""
+    namespace = {"np": np}
+    exec("def init_network(rng, sizes, method):\n"
+         "    d, h, k = sizes\n"
+         "    scale = {'0.01': 0.01, 'Xavier': 1 / np.sqrt(d), 'he': np.sqrt(2 / d)}.get(method)\n"
+         "    return {'W1': rng.standard_normal((d, h)) * scale, 'b1': np.zeros(h),\n"
+         "            'W2': rng.standard_normal((h, k)) * scale, 'b2': np.zeros(k)}\n", namespace)
+    message = rejected(check_init_network, namespace["init_network"], "init_network")
+    assert "'xavier') raised TypeError" in message and "NoneType" in message
+    assert 'a scale came out as None: method is one of the strings "0.01"' in message
+
+
+def test_init_that_compares_with_the_string_passes(passes):
+    def init_network(rng, sizes, method):
+        d, h, k = sizes
+        factor = 0.01 if method == "0.01" else None
+        scale = (lambda n: factor) if factor == 0.01 else (
+            (lambda n: n ** -0.5) if method == "xavier" else (lambda n: (2 / n) ** 0.5))
+        return {"W1": rng.standard_normal((d, h)) * scale(d), "b1": np.zeros(h),
+                "W2": rng.standard_normal((h, k)) * scale(h), "b2": np.zeros(k)}
+
+    passes(check_init_network, init_network, "init_network")
+
+
 # ---------------------------------------------------------------------------------------------
 # Exercise 2: train_with_validation
 
@@ -545,6 +607,72 @@ def test_train_that_mixes_up_x_and_d_batches(rejected):
                                                "train_with_validation")
 
 
+def train_with_batches(draw):
+    """The lesson's loop with the batches of an epoch drawn by ``draw(n, batch_size, rng)``."""
+
+    def train(network, x_train, d_train, x_val, d_val, epochs, batch_size, learning_rate, rng):
+        history = {key: [] for key in HISTORY_KEYS}
+        best, best_accuracy = network, -1.0
+        for epoch in range(epochs + 1):
+            if epoch:
+                for batch in draw(len(x_train), batch_size, rng):
+                    u1, z1, y = networks.forward(network, x_train[batch])
+                    grad = networks.backward(network, x_train[batch], d_train[batch], u1, z1, y)
+                    network = reference_gradient_descent_step(network, grad, learning_rate)
+            for part, x, d in (("train", x_train, d_train), ("val", x_val, d_val)):
+                y = networks.forward(network, x)[2]
+                history[part + "_loss"].append(functions.cross_entropy_error(d, y))
+                history[part + "_accuracy"].append(accuracy(d, y))
+            if history["val_accuracy"][-1] > best_accuracy:
+                best, best_accuracy = network, history["val_accuracy"][-1]
+        return best, {key: np.array(value) for key, value in history.items()}
+    return train
+
+
+def permutation_sliced(n, batch_size, rng):
+    order = rng.permutation(n)
+    return [order[s:s + batch_size] for s in range(0, n, batch_size)]
+
+
+def test_train_with_its_own_permutation_in_the_same_order_passes(passes):
+    passes(check_train_with_validation, train_with_batches(permutation_sliced),
+           "train_with_validation")
+
+
+@pytest.mark.parametrize("draw, hint", [
+    (lambda n, b, rng: [rng.choice(n, b) for _ in range(-(-n // b))],
+     "drawn at random one by one (rng.choice, as in the course's sample)"),
+    (lambda n, b, rng: [rng.choice(n, b, replace=False) for _ in range(n // b)],
+     digits.OWN_BATCHES),
+    (lambda n, b, rng: permutation_sliced(n, b, rng)[::-1], digits.OWN_BATCHES),
+])
+def test_train_with_batches_of_its_own_gets_a_hint(draw, hint, rejected):
+    """The beginner's walk: own batches from rng.choice got numbers only, no hint."""
+    message = rejected(check_train_with_validation, train_with_batches(draw),
+                       "train_with_validation")
+    assert "history['train_loss']" in message and hint in message
+
+
+@pytest.mark.parametrize("old, new", [
+    ("grad = networks.backward(network, x_train[batch], d_train[batch], u1, z1, y)",
+     "grad = networks.backward(network, x_train[batch], d_train, u1, z1, y)"),
+    ("grad = networks.backward(network, x_train[batch], d_train[batch], u1, z1, y)",
+     "grad = networks.backward(network, x_train, d_train[batch], u1, z1, y)"),
+    ("u1, z1, y = networks.forward(network, x_train[batch])",
+     "u1, z1, y = networks.forward(network, x_train)"),
+])
+def test_train_that_mixes_a_batch_with_a_whole_set(old, new, rejected, tmp_path):
+    """The beginner's walk: the full d_train in backward was a bare ValueError."""
+    source = inspect.getsource(train_as_in_the_lesson)
+    assert old in source
+    namespace = dict(globals())
+    exec(compile(source.replace(old, new), str(tmp_path / "train.py"), "exec"), namespace)
+    message = rejected(check_train_with_validation, namespace["train_as_in_the_lesson"],
+                       "train_with_validation")
+    assert "raised ValueError" in message
+    assert message.endswith(" - " + digits.MIXED_ARRAYS)
+
+
 # ---------------------------------------------------------------------------------------------
 # Exercise 3: confusion_matrix
 
@@ -607,6 +735,70 @@ def float_counts(labels, predicted, n_classes):
 ])
 def test_confusion_typical_mistakes_get_a_hint(confusion_matrix, hint, rejected):
     assert hint in rejected(check_confusion_matrix, confusion_matrix, "confusion_matrix")
+
+
+def confusion_unbracketed(labels, predicted, n_classes):
+    m = np.zeros((n_classes, n_classes), dtype=int)
+    for i in range(n_classes):
+        for j in range(n_classes):
+            m[i, j] = np.sum(labels == i & predicted == j)
+    return m
+
+
+def confusion_unbracketed_per_sample(labels, predicted, n_classes):
+    m = np.zeros((n_classes, n_classes), dtype=int)
+    for n in range(len(labels)):
+        for i in range(n_classes):
+            for j in range(n_classes):
+                if labels[n] == i & predicted[n] == j:
+                    m[i, j] += 1
+    return m
+
+
+def confusion_bracketed(labels, predicted, n_classes):
+    m = np.zeros((n_classes, n_classes), dtype=int)
+    for i in range(n_classes):
+        for j in range(n_classes):
+            m[i, j] = np.sum((labels == i) & (predicted == j))
+    return m
+
+
+def test_confusion_with_brackets_passes(passes):
+    passes(check_confusion_matrix, confusion_bracketed, "confusion_matrix")
+
+
+def test_confusion_without_brackets_crashes_with_the_precedence_hint(rejected):
+    """The beginner's walk: the Checker's general advice spoke of `if`; the fix is brackets."""
+    message = rejected(check_confusion_matrix, confusion_unbracketed, "confusion_matrix")
+    assert "raised ValueError: The truth value of an array" in message
+    assert message.endswith(" - " + digits.PRECEDENCE)
+    assert "np.where" not in message
+
+
+def test_confusion_without_brackets_one_sample_at_a_time(rejected):
+    """On single numbers the same precedence mistake runs and counts the wrong pairs."""
+    message = rejected(check_confusion_matrix, confusion_unbracketed_per_sample,
+                       "confusion_matrix")
+    assert message.endswith(" - " + digits.PRECEDENCE)
+
+
+def test_confusion_precedence_hint_without_a_readable_source(rejected):
+    """Compiled from a string, the loop's wrong counts alone give the hint."""
+    namespace = {"np": np}
+    exec(inspect.getsource(confusion_unbracketed_per_sample), namespace)
+    message = rejected(check_confusion_matrix, namespace["confusion_unbracketed_per_sample"],
+                       "confusion_matrix")
+    assert message.endswith(" - " + digits.PRECEDENCE)
+
+
+def test_confusion_counts_are_shown_as_whole_numbers(rejected):
+    def confusion_matrix(labels, predicted, n_classes):
+        m = confusion_by_bincount(labels, predicted, n_classes)
+        m[0, 0] += 1
+        return m
+
+    message = rejected(check_confusion_matrix, confusion_matrix, "confusion_matrix")
+    assert message.endswith("differs most at [0, 0]: should be 2, got 3")
 
 
 def test_check_of_a_non_function(rejected):

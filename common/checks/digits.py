@@ -12,6 +12,11 @@ The network is lesson 05's (``common.networks``): ``u1 = x W1 + b1``, ``z1 = rel
 ``y = softmax(z1 W2 + b2)``, loss ``cross_entropy_error(d, y)``.
 """
 
+import ast
+import inspect
+import re
+import textwrap
+
 import numpy as np
 
 from common import functions, networks
@@ -19,7 +24,7 @@ from common.checks.gradient_descent import (
     reference_gradient_descent_step,
     reference_minibatch_indices,
 )
-from common.grading import Checker
+from common.grading import CRASH_ADVICE, Checker, ExerciseFailed
 
 #: The three ways of drawing the initial weights that the lesson compares: the standard
 #: deviation of a layer's weights as a function of its number of inputs (fan-in) n_in.
@@ -187,6 +192,56 @@ def train_stack(network, x, d, batch_size, learning_rates, epochs, rngs, x_val, 
 
 
 # ----------------------------------------------------------------------------------------------
+# Advice from the learner's source and for crashes
+
+
+def _source_tree(func):
+    """The syntax tree of ``func``'s source, or None when the source cannot be read."""
+    try:
+        return ast.parse(textwrap.dedent(inspect.getsource(func)))
+    except (OSError, TypeError, SyntaxError, IndentationError):
+        return None
+
+
+def _compares_around_bitwise(func):
+    """Whether ``func`` writes ``a == i & b == j``: Python reads it as
+    ``a == (i & b) == j``, a chained comparison around the ``&`` (or ``|``)."""
+    tree = _source_tree(func)
+    return tree is not None and any(
+        isinstance(node, ast.Compare) and any(
+            isinstance(side, ast.BinOp) and isinstance(side.op, (ast.BitAnd, ast.BitOr))
+            for side in (node.left, *node.comparators))
+        for node in ast.walk(tree))
+
+
+def _compares_with_number(func, number):
+    """Whether ``func`` compares something with the number ``number`` (not a string)."""
+    tree = _source_tree(func)
+    return tree is not None and any(
+        isinstance(node, ast.Compare) and any(
+            isinstance(side, ast.Constant) and not isinstance(side.value, (str, bool))
+            and side.value == number for side in (node.left, *node.comparators))
+        for node in ast.walk(tree))
+
+
+def _call(c, args, label, advice):
+    """``c.call(*args)``; a crash is explained by ``advice(message)`` when it says something
+    (a string), in place of the Checker's general advice for that kind of crash."""
+    try:
+        return c.call(*args, label=label)
+    except ExerciseFailed as failure:
+        text = str(failure)
+        if type(failure) is not ExerciseFailed or " raised " not in text:
+            raise  # not a crash: not done yet, a refused function, a changed input
+        specific = advice(text)
+        if not specific:
+            raise
+        for _, general in CRASH_ADVICE:
+            text = text.removesuffix(f" - {general}")
+        raise ExerciseFailed(f"{text} - {specific}") from None
+
+
+# ----------------------------------------------------------------------------------------------
 # Exercise 1: init_network
 
 NETWORK_KEYS = ("W1", "b1", "W2", "b2")
@@ -251,6 +306,11 @@ def _spread_advice(weights, shape, method, key, sizes):
     return spread_text
 
 
+METHOD_AS_NUMBER = ("method arrives as the string \"0.01\", in quotes like \"xavier\" and \"he\": "
+                    "method == 0.01 compares it with a number and is never true; write "
+                    "method == \"0.01\"")
+
+
 def _drawn_w2_first(seed, sizes, method):
     """The weights of the right rules, drawn in the wrong order (W2 before W1)."""
     d, h, k = sizes
@@ -271,14 +331,26 @@ def check_init_network(init_network):
     """
     c = Checker("init_network", init_network, without=(reference_init_network,))
     sizes = (400, 300, 200)
+    as_number = _compares_with_number(init_network, 0.01)
+
+    def crash_advice(message):
+        if as_number:
+            return METHOD_AS_NUMBER
+        if "NoneType" in message:
+            return ("a scale came out as None: method is one of the strings \"0.01\", "
+                    "\"xavier\" and \"he\" (in quotes); compare with them as written, and let "
+                    "every branch return a number")
+        return None
+
     for method in ("0.01", "xavier", "he"):
         first = None
         for seed in (5, 6):
             label = f"init_network(np.random.default_rng({seed}), {sizes}, {method!r})"
-            network = c.call(np.random.default_rng(seed), sizes, method, label=label)
+            network = _call(c, (np.random.default_rng(seed), sizes, method), label, crash_advice)
             _expect_network(c, label, network)
             if first is None:
-                again = c.call(np.random.default_rng(seed), sizes, method, label=label)
+                again = _call(c, (np.random.default_rng(seed), sizes, method), label,
+                              crash_advice)
                 _expect_network(c, label, again)
                 for key in ("W1", "W2"):
                     c.expect(_same(again[key], network[key]),
@@ -293,8 +365,10 @@ def check_init_network(init_network):
             expected = reference_init_network(np.random.default_rng(seed), sizes, method)
             swapped = _drawn_w2_first(seed, sizes, method)
             for key in ("W1", "W2"):
-                hints = [(swapped[key], "W2 was drawn before W1: draw W1 first, then W2, so that "
-                                        "every method scales the same random numbers")]
+                hints = [(lambda received: True, METHOD_AS_NUMBER)] if (
+                    as_number and method == "0.01") else []
+                hints.append((swapped[key], "W2 was drawn before W1: draw W1 first, then W2, so "
+                                            "that every method scales the same random numbers"))
                 advice = _spread_advice(network[key], expected[key].shape, method, key, sizes)
                 if advice:
                     hints.append((lambda received: True, advice))
@@ -350,6 +424,8 @@ def _simulate(network, x_train, d_train, x_val, d_val, epochs, batch_size, learn
                 batches = same_order
             elif mistake in ("fresh", "fresh first"):
                 batches = range(-(-n // batch_size))
+            elif mistake == "drawn alone":  # the course's sample: rng.choice, step by step
+                batches = [rng.choice(n, batch_size) for _ in range(-(-n // batch_size))]
             else:
                 batches = reference_minibatch_indices(n, batch_size, rng)
                 if mistake == "drop last":
@@ -383,6 +459,9 @@ LOOP_MISTAKES = {
              "the batches it returns",
     "fresh first": "minibatch_indices was called at every step: call it once per epoch and loop "
                    "over the batches it returns",
+    "drawn alone": "these batches were drawn at random one by one (rng.choice, as in the "
+                   "course's sample): shuffle once per epoch with minibatch_indices(len(x_train), "
+                   "batch_size, rng) and take one step per batch",
     "drop last": "the last, smaller batch is missing: every sample is used once per epoch",
     "first only": "only the first batch of each epoch took a step: loop over all the batches",
     "full batch": "that is one full-batch step per epoch: take one step per mini-batch",
@@ -396,6 +475,34 @@ LOOP_MISTAKES = {
 }
 
 
+#: The advice for a training that starts right and then goes its own way, when no typical
+#: mistake above explains it (own batches from rng.choice or rng.permutation, for example).
+OWN_BATCHES = ("the start is right, but from epoch 1 on the numbers differ: draw the batches "
+               "only with minibatch_indices(len(x_train), batch_size, rng), once at the start of "
+               "each epoch, and take one step per batch with lesson 05's forward and backward; "
+               "the check follows rng's numbers, so any other draw from rng changes them")
+
+#: A crash from arrays that do not belong together (a shape error).
+MIXED_ARRAYS = ("the arrays of one computation must belong together: a step passes the batch to "
+                "both passes, networks.forward(network, x_train[batch]) and "
+                "networks.backward(network, x_train[batch], d_train[batch], u1, z1, y); a "
+                "measurement takes one whole part, x_train with d_train or x_val with d_val")
+
+
+def _mixed_arrays_advice(message):
+    shape_error = ("d_softmax_with_loss" in message or "not aligned" in message
+                   or "could not be broadcast" in message or "cross_entropy_error" in message)
+    return MIXED_ARRAYS if shape_error else None
+
+
+def _close(got, expected, rtol, atol=1e-9):
+    try:
+        got = np.asarray(got, dtype=float)
+    except (TypeError, ValueError):
+        return False
+    return got.shape == np.shape(expected) and np.allclose(got, expected, rtol=rtol, atol=atol)
+
+
 def _history_hints(key, epochs, expected, variants):
     hints = [(lambda got: got.shape == (epochs,),
               f"there should be epochs + 1 = {epochs + 1} entries: entry 0 measures the network "
@@ -403,7 +510,9 @@ def _history_hints(key, epochs, expected, variants):
     if key.endswith("accuracy"):
         hints.append((100 * expected, "an accuracy is a fraction between 0 and 1, not a "
                                       "percentage"))
-    return hints + [(history[key], advice) for history, advice in variants]
+    hints += [(history[key], advice) for history, advice in variants]
+    return hints + [(lambda got: got.shape == expected.shape
+                     and np.isclose(got[0], expected[0], rtol=1e-5), OWN_BATCHES)]
 
 
 def _best_hints(key, networks_after, history):
@@ -451,7 +560,8 @@ def check_train_with_validation(train_with_validation):
                  f"{batch_size}, {learning_rate}, np.random.default_rng({seed})) for a {shape} "
                  f"network, {n_train} training and {n_val} validation samples"
                  + (" (whole-number inputs)" if whole else ""))
-        result = c.call(*case, *settings, np.random.default_rng(seed), label=label)
+        result = _call(c, (*case, *settings, np.random.default_rng(seed)), label,
+                       _mixed_arrays_advice)
         c.expect(result is not None, f"{label} returned None: end the function with `return "
                                      "best_network, history`")
         c.expect(isinstance(result, (tuple, list)) and len(result) == 2,
@@ -464,21 +574,39 @@ def check_train_with_validation(train_with_validation):
                  f"got {sorted(history) if isinstance(history, dict) else type(history).__name__}")
         expected_best, expected = reference_train_with_validation(
             *case, *settings, np.random.default_rng(seed))
-        variants = [(_simulate(*case, *settings, seed, mistake)[1], advice)
-                    for mistake, advice in LOOP_MISTAKES.items()]
         for key in HISTORY_KEYS:
-            c.compare(f"{label}: history['{key}']", history[key], expected[key],
-                      hints=_history_hints(key, epochs, expected[key], variants), rtol=1e-5)
+            hints = []  # the typical mistakes are simulated only for a wrong answer
+            if not _close(history[key], expected[key], rtol=1e-5):
+                variants = [(_simulate(*case, *settings, seed, mistake)[1], advice)
+                            for mistake, advice in LOOP_MISTAKES.items()]
+                hints = _history_hints(key, epochs, expected[key], variants)
+            c.compare(f"{label}: history['{key}']", history[key], expected[key], hints=hints,
+                      rtol=1e-5)
         _expect_network(c, f"{label}: the returned best_network", best)
-        networks_after, _ = _simulate(*case, *settings, seed)
         for key in ("W2", "b2", "W1", "b1"):
+            hints = []
+            if not _close(best[key], expected_best[key], rtol=1e-7, atol=1e-10):
+                networks_after, _ = _simulate(*case, *settings, seed)
+                hints = _best_hints(key, networks_after, expected)
             c.compare(f"{label}: best_network['{key}']", best[key], expected_best[key],
-                      hints=_best_hints(key, networks_after, expected), rtol=1e-7, atol=1e-10)
+                      hints=hints, rtol=1e-7, atol=1e-10)
     c.done()
 
 
 # ----------------------------------------------------------------------------------------------
 # Exercise 3: confusion_matrix
+
+
+def _whole_counts(message, got):
+    """``message`` with the expected count, and the received one if it is an integer array,
+    written as whole numbers ("should be 2, got 1" rather than "should be 2.0, got 1.0")."""
+    whole = isinstance(got, np.ndarray) and got.dtype.kind in "iu"
+    return re.sub(r"(should be|got) (-?\d+)\.0\b",
+                  lambda m: m[0][:-2] if m[1] == "should be" or whole else m[0], message)
+
+
+PRECEDENCE = ("& binds before ==: labels == i & predicted == j means labels == (i & predicted) "
+              "== j; write (labels == i) & (predicted == j), with the brackets")
 
 
 def check_confusion_matrix(confusion_matrix):
@@ -500,24 +628,37 @@ def check_confusion_matrix(confusion_matrix):
         (np.array([2, 0, 1, 1]), np.array([2, 0, 1, 1]), 3),
         (random_labels, random_predicted, 10),
     ]
+    unbracketed = _compares_around_bitwise(confusion_matrix)
     for labels, predicted, n_classes in cases:
         what = (f"labels {labels.tolist()} and predicted {predicted.tolist()}" if len(labels) < 10
                 else f"{len(labels)} random labels and predictions")
         label = f"confusion_matrix(labels, predicted, {n_classes}) with {what}"
         expected = reference_confusion_matrix(labels, predicted, n_classes)
+        got = _call(c, (labels, predicted, n_classes), label,
+                    lambda message: PRECEDENCE if unbracketed else None)
         once = np.zeros((n_classes, n_classes))
         once[labels, predicted] = 1
-        hints = [(expected.T, "rows and columns are swapped: row i is the true class, column "
-                              "j the predicted one, entry [labels[n], predicted[n]]"),
-                 (once, "a repeated (true, predicted) pair counts only once: "
-                        "m[labels, predicted] += 1 adds 1 once per distinct pair, so count "
-                        "with a loop over the samples or np.add.at"),
-                 (expected / np.maximum(expected.sum(axis=1, keepdims=True), 1),
-                  "these are fractions per row: return the counts"),
-                 (lambda got, m=expected: got.shape != m.shape,
-                  f"the matrix is n_classes x n_classes ({n_classes} x {n_classes}), even when "
-                  "a class never occurs in labels or predicted")]
-        got = c.expect_close((labels, predicted, n_classes), expected, label=label, hints=hints)
+        # one sample at a time, labels[n] == i & predicted[n] == j runs, as a chained comparison
+        classes = np.arange(n_classes)
+        chained = np.array([[np.sum((labels == (i & predicted)) & ((i & predicted) == j))
+                             for j in classes] for i in classes])
+        hints = [(lambda got: True, PRECEDENCE)] if unbracketed else []
+        hints += [
+            (chained, PRECEDENCE),
+            (expected.T, "rows and columns are swapped: row i is the true class, column j the "
+                         "predicted one, entry [labels[n], predicted[n]]"),
+            (once, "a repeated (true, predicted) pair counts only once: m[labels, predicted] "
+                   "+= 1 adds 1 once per distinct pair, so count with a loop over the samples "
+                   "or np.add.at"),
+            (expected / np.maximum(expected.sum(axis=1, keepdims=True), 1),
+             "these are fractions per row: return the counts"),
+            (lambda got, m=expected: got.shape != m.shape,
+             f"the matrix is n_classes x n_classes ({n_classes} x {n_classes}), even when a "
+             "class never occurs in labels or predicted")]
+        try:
+            c.compare(label, got, expected, hints=hints)
+        except ExerciseFailed as failure:  # the Checker shows numbers as floats: counts are whole
+            raise ExerciseFailed(_whole_counts(str(failure), got)) from None
         kind = np.asarray(got).dtype
         c.expect(kind.kind in "iu", f"{label} should hold whole-number counts (an integer "
                                     f"dtype), got dtype {kind}: start from np.zeros((n_classes, "
