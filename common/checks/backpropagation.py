@@ -1,16 +1,22 @@
 """Checks for lesson 05, backpropagation: two backward passes the lesson explains but never writes.
 
 ``check_backward_regression(backward_regression)`` tests the backward pass of the lecture's
-regression network (ReLU hidden layer, identity output, the lecture's squared error
-1/2 ||y - d||^2 per sample averaged over the batch), whose output delta the learner derives.
+regression network (ReLU hidden layer, identity output) scored with a weighted squared error,
+1/2 sum_k c_k (y_k - d_k)^2 per sample averaged over the batch (the lecture's loss when every
+c_k is 1), whose output delta the learner derives.
 ``check_backward_3layer(backward_3layer)`` tests the backward pass of a network with two ReLU
 hidden layers and a softmax output. Both compare with the references below and with
 ``numerical_gradient`` of the loss, and name the typical mistake (a missing transpose, the wrong
 weight, input or derivative for a layer, a forgotten or doubled average, the bias summed over
 the wrong axis) when they see one. The first case of each has different sizes everywhere
 (N, D, H, K), so that each mistake gives its own numbers; a mistake that only runs when the
-sizes agree is recognised on a square case and named in the shape error.
+sizes agree is recognised on a square case and named in the shape error. Both watch the
+arguments of ``functions.d_relu``: the derivative taken at a layer's output z instead of its
+total input u gives ReLU's mask by luck only, and is named.
 """
+
+import contextlib
+import types
 
 import numpy as np
 
@@ -65,30 +71,33 @@ def reference_forward_regression(network, x):
     return u1, z1, np.dot(z1, network["W2"]) + network["b2"]
 
 
-def squared_error(d, y):
-    r"""The lecture's squared error: 1/2 ||y - d||^2 for each sample, averaged over the batch.
+def weighted_squared_error(d, y, c):
+    r"""A squared error with a weight per output: each sample's weighted squares halved and
+    added up, averaged over the batch.
 
-    .. math:: E = \frac{1}{N} \sum_{n=1}^{N} \frac{1}{2} \sum_{k=1}^{K} (y_{nk} - d_{nk})^2
+    .. math:: E = \frac{1}{N} \sum_{n=1}^{N} \frac{1}{2} \sum_{k=1}^{K} c_k (y_{nk} - d_{nk})^2
 
-    It is K times ``functions.mean_squared_error``, which averages over the K outputs too.
+    With every c_k = 1 it is the lecture's 1/2 ||y - d||^2, which is K times
+    ``functions.mean_squared_error`` (that one averages over the K outputs too).
 
-    Shapes: ``d`` and ``y`` (N, K); the result is a float.
+    Shapes: ``d`` and ``y`` (N, K), ``c`` (K,); the result is a float.
     """
     y = np.asarray(y, dtype=float)
-    return float(np.sum(np.square(y - d)) / (2 * y.shape[0]))
+    return float(np.sum(c * np.square(y - d)) / (2 * y.shape[0]))
 
 
-def reference_backward_regression(network, x, d, u1, z1, y):
-    r"""Gradients of ``squared_error(d, y)`` for the regression network.
+def reference_backward_regression(network, x, d, u1, z1, y, c):
+    r"""Gradients of ``weighted_squared_error(d, y, c)`` for the regression network.
 
-    .. math:: \delta_2 = \frac{y - d}{N}, \qquad
+    .. math:: \delta_2 = \frac{c \odot (y - d)}{N}, \qquad
               \delta_1 = (\delta_2 W_2^\top) \odot \mathrm{relu}'(u_1)
 
-    (the 1/2 cancels the square's 2, the batch average brings the 1/N, and the identity output
-    has slope 1). Returns a dict with the keys and shapes of ``network``.
+    (the 1/2 cancels the square's 2, each output keeps its weight c_k, the batch average brings
+    the 1/N, and the identity output has slope 1). Returns a dict with the keys and shapes of
+    ``network``.
     """
     y = np.asarray(y, dtype=float)
-    return _chain(network, x, [u1], [z1], (y - d) / y.shape[0])
+    return _chain(network, x, [u1], [z1], c * (y - d) / y.shape[0])
 
 
 def reference_forward_3layer(network, x):
@@ -158,8 +167,8 @@ _REFERENCES = ("numerical_gradient", networks.backward, reference_backward_regre
 # rounding level
 
 
-def _regression_loss(network, x, d):
-    return squared_error(d, reference_forward_regression(network, x)[2])
+def _regression_loss(network, x, d, c):
+    return weighted_squared_error(d, reference_forward_regression(network, x)[2], c)
 
 
 def _softmax_loss_from_logits(d, u):
@@ -200,31 +209,34 @@ def _away_from_kinks(seed, sizes, n, forward, margin=0.05):
 
 
 def _regression_cases():
-    """(label, network, x, d), first a random batch with different sizes everywhere (N = 5,
-    D = 4, H = 6, K = 3: each mistake gives its own numbers), then the lecture's 2-3-2 example,
-    a one-output batch as in DN15, and last the square case of ``_regression_square``."""
+    """(label, network, x, d, c), first a random batch with different sizes everywhere (N = 5,
+    D = 4, H = 6, K = 3) and different weights c_k (none 1: each mistake gives its own
+    numbers), then the lecture's 2-3-2 example with its loss (c = [1, 1]), a one-output batch as
+    in DN15, and last the square case of ``_regression_square``."""
     rng = np.random.default_rng(505)
     course = {"W1": np.array([[0.1, 0.3, 0.5], [0.2, 0.4, 0.6]]),
               "W2": np.array([[0.1, 0.4], [0.2, 0.5], [0.3, 0.6]]),
               "b1": np.array([0.1, 0.2, 0.3]), "b2": np.array([0.1, 0.2])}
     cases = []
-    for seed, sizes, n in ((3, (4, 6, 3), 5), (2, (4, 6, 1), 5)):
+    for seed, sizes, n, c in ((3, (4, 6, 3), 5, [2.0, 0.5, 1.5]), (2, (4, 6, 1), 5, [0.5])):
         network, x = _away_from_kinks(seed, sizes, n, reference_forward_regression)
         d = rng.normal(0.0, 1.0, (n, sizes[-1]))
-        label = ("backward_regression on a random {}-{}-{} network with a batch of {}"
-                 .format(*sizes, n))
-        cases.append((label, network, x, d))
+        label = ("backward_regression on a random {}-{}-{} network with a batch of {}, "
+                 "c={}".format(*sizes, n, c))
+        cases.append((label, network, x, d, np.array(c)))
     cases.insert(1, ("backward_regression on the course's 2-3-2 network, x=[[1, 2]], "
-                     "d=[[2, 4]]", course, np.array([[1, 2]]), np.array([[2.0, 4.0]])))
+                     "d=[[2, 4]], c=[1, 1] (the lecture's loss)", course, np.array([[1, 2]]),
+                     np.array([[2.0, 4.0]]), np.array([1.0, 1.0])))
     return [*cases, _regression_square()]
 
 
 def _regression_square():
-    """A 3-3-3 network with a batch of 3: N = D = H = K, so that a missing transpose or a
-    swapped input still runs and can be named."""
+    """A 3-3-3 network with a batch of 3: N = D = H = K, so that a missing transpose, a
+    swapped input or weights applied to the rows still runs and can be named."""
     network, x = _away_from_kinks(1, (3, 3, 3), 3, reference_forward_regression)
     d = np.random.default_rng(506).normal(0.0, 1.0, (3, 3))
-    return ("backward_regression on a random 3-3-3 network with a batch of 3", network, x, d)
+    return ("backward_regression on a random 3-3-3 network with a batch of 3, "
+            "c=[0.5, 2.0, 1.5]", network, x, d, np.array([0.5, 2.0, 1.5]))
 
 
 def _3layer_cases():
@@ -274,8 +286,12 @@ def _layer_mistakes(network, x, us, zs, delta_out):
         ]
     else:
         mistakes = [
+            ("delta1 starts from delta2, which already carries d_relu(u2); "
+             "delta3 @ W3.T @ W2.T leaves it out: delta1 = np.dot(delta2, W2.T) * d_relu(u1)",
+             dict(back=lambda layer, deltas: np.dot(deltas[3], network["W3"].T) if layer == 2
+                  else np.dot(np.dot(deltas[3], network["W3"].T), network["W2"].T))),
             ("delta2 = np.dot(delta3, W3.T) * d_relu(u2): it needs layer 2's own derivative "
-             "d_relu(u2), not only layer 1 its d_relu(u1)",
+             "d_relu(u2), not just d_relu(u1) for layer 1",
              dict(slope=lambda layer: 1.0 if layer == 2 else d_relu(us[0]))),
             ("delta1 = np.dot(delta2, W2.T) * d_relu(u1): it needs layer 1's own derivative "
              "d_relu(u1)",
@@ -301,6 +317,10 @@ def _layer_mistakes(network, x, us, zs, delta_out):
              "the (N, H1) shape of u1",
              dict(back=lambda layer, deltas: np.dot(deltas[2], network["W2"]) if layer == 1
                   else np.dot(deltas[3], network["W3"].T))),
+            ("delta2 needs W3.T: np.dot(delta3, W3.T) turns the (N, K) delta3 into the (N, H2) "
+             "shape of u2",
+             dict(back=lambda layer, deltas: np.dot(deltas[3], network["W3"]) if layer == 2
+                  else np.dot(deltas[2], network["W2"].T))),
             ("the input of layer 3 is z2: grad['W3'] = np.dot(z2.T, delta3)",
              dict(inputs=lambda layer: (x, zs[0], zs[0])[layer - 1])),
             ("the input of layer 2 is z1, not x: grad['W2'] = np.dot(z1.T, delta2)",
@@ -312,9 +332,10 @@ def _layer_mistakes(network, x, us, zs, delta_out):
             ("the input of layer 2 is z1 = relu(u1), layer 1's output, not its total input u1",
              dict(inputs=lambda layer: (x, us[0], zs[1])[layer - 1])),
         ]
+    width = "H" if n_layers == 2 else f"H{top}"
     mistakes += [
         (f"delta{top} needs W{n_layers}.T: np.dot(delta{n_layers}, W{n_layers}.T) turns the "
-         f"(N, K) delta of the layer above into the (N, H) shape of u{top}",
+         f"(N, K) delta of the layer above into the (N, {width}) shape of u{top}",
          dict(back=lambda layer, deltas: np.dot(deltas[layer + 1], network[f"W{layer + 1}"]))),
         ("grad['W'] of a layer is np.dot(input.T, delta): transpose the layer's input",
          dict(grad_w=lambda layer_input, delta: np.dot(layer_input, delta))),
@@ -346,27 +367,51 @@ def _layer_mistakes(network, x, us, zs, delta_out):
     return wrong
 
 
-def _regression_mistakes(network, x, d, u1, z1, y):
+def _regression_mistakes(network, x, d, u1, z1, y, c):
     n, k = y.shape
-    right = (y - d) / n
+    right = c * (y - d) / n
     deltas = [
-        ("(y - d) / (N K) is the delta of functions.mean_squared_error, which averages over the "
-         "K outputs too; this loss adds up each sample's K squares and averages over the N "
-         "samples only", (y - d) / (n * k)),
+        ("delta2 leaves out the weights: (y - d) / N is the delta of the unweighted loss (every "
+         "c_k = 1, like section 3's formula); each output's square carries its weight c_k, and "
+         "so does its derivative: keep every factor in front of the square", (y - d) / n),
+        ("c * (y - d) / (N K) divides by N K, like functions.mean_squared_error, which averages "
+         "over the K outputs too; this loss adds up each sample's weighted squares and averages "
+         "over the N samples only", right / k),
+        ("(y - d) / (N K) is the delta of functions.mean_squared_error: this loss adds up each "
+         "sample's K squares, each with its weight c_k, and averages over the N samples only",
+         (y - d) / (n * k)),
+        ("c_k stands in front of the square, outside it: the derivative keeps c_k once, not "
+         "c_k squared", c ** 2 * (y - d) / n),
+        ("the loss divides by N only: the weights are not divided by their sum", right / c.sum()),
+        ("each output has its own weight: c * (y - d) multiplies column k by c_k, not every "
+         "column by the sum of the weights", c.sum() * (y - d) / n),
+        ("each output has its own weight: c * (y - d) multiplies column k by c_k, not every "
+         "column by their mean", c.mean() * (y - d) / n),
+        ("the loss multiplies each square by c_k, and so does its derivative: multiply by c, "
+         "do not divide", (y - d) / c / n),
         ("delta2 leaves out the batch average: the loss divides by the number of samples N, "
-         "and so does its derivative", y - d),
-        ("(y - d) / K divides by the number of outputs; the batch average divides by the number "
-         "of samples, N = len(y)", (y - d) / k),
-        ("Python reads (y - d) / n * k as ((y - d) / n) * k: that multiplies by K", right * k),
-        ("the sign is flipped: the derivative of (1/2)(y - d)^2 with respect to y is y - d",
-         (d - y) / n),
+         "and so does its derivative", c * (y - d)),
+        ("c * (y - d) / K divides by the number of outputs; the batch average divides by the "
+         "number of samples, N = len(y)", c * (y - d) / k),
+        ("Python reads c * (y - d) / n * k as (c * (y - d) / n) * k: that multiplies by K; and "
+         "/ (n * k) would be mean_squared_error's average: divide by N only", right * k),
+        ("the sign is flipped: the derivative of (c_k / 2)(y - d)^2 with respect to y is "
+         "c_k (y - d)", -right),
         ("the 1/2 of the squared error cancels the 2 of its derivative: no extra factor",
          right / 2),
         ("the loss has a 1/2 in front, which cancels the 2 of the square's derivative",
          2 * right),
+        ("that is the loss term itself; delta2 is its derivative with respect to y",
+         0.5 * c * (y - d) ** 2 / n),
+        ("that is the loss term itself (and without c); delta2 is its derivative with respect "
+         "to y", 0.5 * (y - d) ** 2 / n),
         ("the output is the identity, y = u2, so dy/du2 = 1: do not multiply delta2 by an "
          "activation's derivative", right * functions.d_relu(y)),
     ]
+    if n == k:  # runs only when the batch is as long as the output is wide
+        deltas.append(("c has one weight per output, a column of y: c * (y - d) multiplies "
+                       "column k by c_k; c[:, None] (or c.reshape(-1, 1)) weights the rows, "
+                       "the samples", c[:, None] * (y - d) / n))
     wrong = [(advice, _chain(network, x, [u1], [z1], delta)) for advice, delta in deltas]
     return wrong + _layer_mistakes(network, x, [u1], [z1], right)
 
@@ -378,7 +423,8 @@ def _3layer_mistakes(network, x, d, u1, z1, u2, z2, y):
         ("delta3 = (y - d) / N: the loss is the average over the batch", y - d),
         ("the cross-entropy averages over the N samples only; (y - d) / y.size divides by N K",
          (y - d) / y.size),
-        ("the sign is flipped: delta3 = (y - d) / N", (d - y) / n),
+        ("the sign is flipped: delta3 = (y - d) / N (or d_softmax_with_loss(y, d): the order is "
+         "(d, y), target first)", (d - y) / n),
         ("for softmax with the cross-entropy (y - d) / N already includes the softmax's "
          "derivative: do not multiply by y (1 - y)", right * y * (1 - y)),
         ("the softmax's derivative is not diagonal: every y_i depends on every u_k, so the "
@@ -399,15 +445,67 @@ _NO_NUMERICAL = ("compute the gradients by backpropagation, without "
                  "uses it to test your answer")
 
 
-def _call(c, args, label, square, sizes, refusals):
+_recordings = []  # while a learner's function runs: a list of the arguments d_relu got
+
+
+def _recorded_d_relu(x):
+    """What ``functions.d_relu`` does while a learner's function runs: note the argument, then
+    compute as always."""
+    if _recordings:
+        with contextlib.suppress(TypeError, ValueError):  # d_relu itself says what is wrong
+            _recordings[-1].append(np.array(x, dtype=float))
+    return _original_d_relu(x)
+
+
+def _recording_code():
+    """The code of a ``d_relu(x)`` that hands its argument to ``_recorded_d_relu``."""
+    namespace = {}
+    exec("def d_relu(x):\n"
+         "    import common.checks.backpropagation\n"
+         "    return common.checks.backpropagation._recorded_d_relu(x)\n", namespace)
+    return namespace["d_relu"].__code__
+
+
+_original_d_relu = types.FunctionType(functions.d_relu.__code__, functions.__dict__, "d_relu")
+
+
+@contextlib.contextmanager
+def _recording_d_relu():
+    """Record every argument of ``functions.d_relu`` inside the block, however the learner
+    imported it: its code is swapped, as ``common.grading.refusing`` does, and put back."""
+    code = functions.d_relu.__code__
+    _recordings.append([])
+    functions.d_relu.__code__ = _recording_code()
+    try:
+        yield _recordings[-1]
+    finally:
+        functions.d_relu.__code__ = code
+        _recordings.pop()
+
+
+def _check_slope_points(c, label, recorded, us, zs):
+    """Fail when d_relu was taken at a layer's output z instead of its total input u: for ReLU
+    the mask is the same (z > 0 exactly where u > 0), which hides the mistake."""
+    for layer, (u, z) in enumerate(zip(us, zs, strict=True), start=1):
+        if np.array_equal(u, z):
+            continue  # every unit on: u and z agree, so the two cannot be told apart
+        if any(arg.shape == z.shape and np.array_equal(arg, z) for arg in recorded):
+            c.fail(f"{label}: d_relu(z{layer}) is right for ReLU only by luck (z{layer} > 0 "
+                   f"exactly where u{layer} > 0): take the derivative at the total input, "
+                   f"d_relu(u{layer}); section 11 shows what the output z does with the sigmoid")
+
+
+def _call(c, args, label, square, sizes, refusals, us, zs):
     """``c.call``, with advice added where NumPy's or the refusal's own message says too little.
 
     ``square`` is (label, args, mistakes) of a case where every size agrees: a function that
     stops with a shape error is run there, and if it then matches a typical mistake, the
     mistake is named. ``sizes`` describes the shapes of this case for the general advice.
+    ``us`` and ``zs`` are the hidden layers' total inputs and outputs, to catch d_relu(z).
     """
     try:
-        return c.call(*args, label=label)
+        with _recording_d_relu() as recorded:
+            got = c.call(*args, label=label)
     except ExerciseNotDone:
         raise
     except ExerciseFailed as failure:
@@ -422,6 +520,8 @@ def _call(c, args, label, square, sizes, refusals):
             "(N, K) of y, each hidden delta the shape of its layer's total input u, and each "
             "gradient the shape of its parameter")
         raise ExerciseFailed(f"{message} - {advice}") from None
+    _check_slope_points(c, label, recorded, us, zs)
+    return got
 
 
 def _named_on_square(c, label, args, mistakes):
@@ -492,10 +592,9 @@ def _numerical_agreement(c, label, got, network, loss):
                  f"(gradient error {error:.1e}, expected at most {NUMERICAL_TOLERANCE:.0e})")
 
 
-def _sizes(args, names):
-    """'N = 5 samples, D = 4 inputs, ...' for the shape advice."""
-    x, totals, y = args[1], args[3:-1:2], args[-1]
-    values = [len(x), x.shape[1], *(u.shape[1] for u in totals), y.shape[1]]
+def _sizes(x, us, y, names):
+    """'N = 5, D = 4, H = 6, K = 3' for the shape advice."""
+    values = [len(x), x.shape[1], *(u.shape[1] for u in us), y.shape[1]]
     return ", ".join(f"{name} = {value}" for name, value in zip(names, values, strict=True))
 
 
@@ -506,12 +605,13 @@ def _sizes(args, names):
 def check_backward_regression(backward_regression):
     """Check ``backward_regression(network, x, d, u1, z1, y)`` of the regression network.
 
-    ReLU hidden layer, identity output, loss ``squared_error`` (the lecture's 1/2 ||y - d||^2
-    per sample, averaged over the batch). On a random 4-6-3 batch of 5, the course's 2-3-2
-    example, a one-output batch as in DN15 and a square 3-3-3 case, the result must be a dict
-    of NumPy arrays equal to the reference, and on the first case equal to
+    ReLU hidden layer, identity output, loss ``weighted_squared_error(d, y, c)`` (1/2
+    sum_k c_k (y_k - d_k)^2 per sample, averaged over the batch). On a random 4-6-3 batch of 5
+    with weights c = [2, 0.5, 1.5], the course's 2-3-2 example with the lecture's loss
+    (c = [1, 1]), a one-output batch as in DN15 and a square 3-3-3 case, the result must be a
+    dict of NumPy arrays equal to the reference, and on the first case equal to
     ``numerical_gradient`` of the loss. It refuses the library's deltas (deriving the output
-    delta is the exercise), ``numerical_gradient`` and the references.
+    delta is the exercise), ``numerical_gradient`` and the references, and d_relu taken at z1.
     """
     c = Checker("backward_regression", backward_regression,
                 without=("d_mean_squared_error", "d_softmax_with_loss", "d_sigmoid_with_loss",
@@ -520,17 +620,19 @@ def check_backward_regression(backward_regression):
                       "another loss, and deriving this loss's delta is the exercise"
                 for name in ("d_mean_squared_error", "d_softmax_with_loss",
                              "d_sigmoid_with_loss")}
-    square_label, *square_case = _regression_square()
-    square_args = (*square_case, *reference_forward_regression(*square_case[:2]))
+    square_label, network, x, d, weights = _regression_square()
+    square_args = (network, x, d, *reference_forward_regression(network, x), weights)
     square = (square_label, square_args, _regression_mistakes(*square_args))
-    for number, (label, network, x, d) in enumerate(_regression_cases()):
-        args = (network, x, d, *reference_forward_regression(network, x))
-        got = _call(c, args, label, square, _sizes(args, ("N", "D", "H", "K")), refusals)
+    for number, (label, network, x, d, weights) in enumerate(_regression_cases()):
+        u1, z1, y = reference_forward_regression(network, x)
+        args = (network, x, d, u1, z1, y, weights)
+        got = _call(c, args, label, square, _sizes(x, [u1], y, ("N", "D", "H", "K")), refusals,
+                    [u1], [z1])
         _compare_grads(c, label, got, reference_backward_regression(*args),
                        _regression_mistakes(*args), len(x))
         if number == 0:
             _numerical_agreement(c, label, got, network,
-                                 lambda net, x=x, d=d: _regression_loss(net, x, d))
+                                 lambda net, x=x, d=d, w=weights: _regression_loss(net, x, d, w))
     c.done()
 
 
@@ -541,7 +643,7 @@ def check_backward_3layer(backward_3layer):
     3-3-3-3 case (where a wrong weight or a missing transpose still runs), the result must be a
     dict of NumPy arrays with the six gradients, equal to the reference, and on the first case
     equal to ``numerical_gradient`` of the loss. It refuses ``numerical_gradient``, the
-    references, and the sigmoid's delta (this output is a softmax).
+    references, the sigmoid's delta (this output is a softmax), and d_relu taken at z1 or z2.
     """
     c = Checker("backward_3layer", backward_3layer,
                 without=("d_sigmoid_with_loss", *_REFERENCES))
@@ -552,8 +654,10 @@ def check_backward_3layer(backward_3layer):
     square_args = (*square_case, *reference_forward_3layer(*square_case[:2]))
     square = (square_label, square_args, _3layer_mistakes(*square_args))
     for number, (label, network, x, d) in enumerate(_3layer_cases()):
-        args = (network, x, d, *reference_forward_3layer(network, x))
-        got = _call(c, args, label, square, _sizes(args, ("N", "D", "H1", "H2", "K")), refusals)
+        u1, z1, u2, z2, y = kept = reference_forward_3layer(network, x)
+        args = (network, x, d, *kept)
+        got = _call(c, args, label, square, _sizes(x, [u1, u2], y, ("N", "D", "H1", "H2", "K")),
+                    refusals, [u1, u2], [z1, z2])
         _compare_grads(c, label, got, reference_backward_3layer(*args), _3layer_mistakes(*args),
                        len(x))
         if number == 0:
