@@ -57,7 +57,8 @@ def kernel_time(path):
 
 
 def main(args):
-    unknown = [a for a in args if a not in ("--make-test", "--browser") and not a.endswith(".ipynb")]
+    unknown = [a for a in args if a not in ("--make-test", "--browser")
+               and not a.endswith(".ipynb")]
     if unknown:  # --help or a typo: the usage, not a long run
         print(__doc__)
         return 0 if unknown in (["--help"], ["-h"]) else 2
