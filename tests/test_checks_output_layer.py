@@ -173,8 +173,13 @@ def bce_no_average(d, y):
     return -np.sum(d * np.log(y + 1e-7) + (1 - d) * np.log(1 - y + 1e-7))
 
 
+def bce_own(d, y):
+    """The right answer, written in the test (the check module's reference is refused)."""
+    return -np.sum(d * np.log(y + 1e-7) + (1 - d) * np.log(1 - y + 1e-7)) / y.shape[0]
+
+
 def bce_positive_sign(d, y):
-    return -reference_binary_cross_entropy_error(d, y)
+    return -bce_own(d, y)
 
 
 def bce_per_sample(d, y):
@@ -230,12 +235,19 @@ def sce_forgot_m_in_u_c(d, u):
     return np.sum(d * (np.log(np.exp(u - m).sum(axis=1, keepdims=True)) - u)) / len(u)
 
 
+def sce_own(d, u):
+    """The right answer, written in the test (the check module's reference is refused)."""
+    m = u.max(axis=1, keepdims=True)
+    log_y = u - m - np.log(np.exp(u - m).sum(axis=1, keepdims=True))
+    return -np.sum(d * log_y) / len(u)
+
+
 def sce_no_average(d, u):
-    return reference_softmax_cross_entropy(d, u) * len(u)
+    return sce_own(d, u) * len(u)
 
 
 def sce_sign(d, u):
-    return -reference_softmax_cross_entropy(d, u)
+    return -sce_own(d, u)
 
 
 def sce_library(d, u):
@@ -251,11 +263,10 @@ def sce_library(d, u):
     (check_softmax, "softmax", softmax_row_loop),
     (check_softmax, "softmax", softmax_logaddexp),
     (check_softmax, "softmax", softmax_einsum),
-    (check_binary_cross_entropy_error, "binary_cross_entropy_error",
-     reference_binary_cross_entropy_error),
+    (check_binary_cross_entropy_error, "binary_cross_entropy_error", bce_own),
     (check_binary_cross_entropy_error, "binary_cross_entropy_error", bce_loop),
     (check_binary_cross_entropy_error, "binary_cross_entropy_error", bce_where),
-    (check_softmax_cross_entropy, "softmax_cross_entropy", reference_softmax_cross_entropy),
+    (check_softmax_cross_entropy, "softmax_cross_entropy", sce_own),
     (check_softmax_cross_entropy, "softmax_cross_entropy", sce_logaddexp),
     (check_softmax_cross_entropy, "softmax_cross_entropy", sce_take_along_axis),
     (check_softmax_cross_entropy, "softmax_cross_entropy", sce_loop),
@@ -289,7 +300,7 @@ def test_stub_is_not_done(check, name, not_done):
     (check_binary_cross_entropy_error, "binary_cross_entropy_error", bce_positive_only,
      "a target of 0 must count too"),
     (check_binary_cross_entropy_error, "binary_cross_entropy_error", bce_clip,
-     "not np.clip or np.maximum"),
+     "a log has no 1e-7 guard"),
     (check_binary_cross_entropy_error, "binary_cross_entropy_error", bce_no_guard,
      "1e-7 inside both logs"),
     (check_binary_cross_entropy_error, "binary_cross_entropy_error", bce_mean_over_elements,
@@ -350,3 +361,105 @@ def test_mean_shift_fails_on_the_large_first_score(rejected):
 def test_first_element_shift_fails_on_the_large_second_score(rejected):
     message = rejected(check_softmax, softmax_first_shift, "softmax")
     assert "softmax_first_shift([0.0, 1000.0])" in message
+
+
+# ---------------------------------------------------------------------------------------------
+# Review of lessons 03-04: holes closed, messages a beginner can act on
+
+
+def softmax_axis_one(x):
+    """Written for a batch only: axis=1 does not exist for one sample."""
+    e = np.exp(x - np.max(x, axis=1, keepdims=True))
+    return e / np.sum(e, axis=1, keepdims=True)
+
+
+def softmax_row_max_total_sum(x):
+    """Each row's own maximum, but one sum over the whole batch."""
+    e = np.exp(x - np.max(x, axis=-1, keepdims=True))
+    return e / np.sum(e)
+
+
+def bce_categorical_code(d, y):
+    """The course's categorical code on one sigmoid column: column 0 whatever the label."""
+    return -np.sum(np.log(y + 1e-7)) / y.shape[0]
+
+
+def bce_halved(d, y):
+    return bce_own(d, y) / 2
+
+
+def bce_guard_in_one_log(d, y):
+    return -np.sum(d * np.log(y + 1e-7) + (1 - d) * np.log(1 - y)) / y.shape[0]
+
+
+def bce_two_class_softmax(d, y):
+    """Section 4.5's two-class softmax in disguise: the categorical loss on (1 - y, y)."""
+    n, k = y.shape
+    pairs = np.stack([1 - y, y], axis=-1).reshape(-1, 2)
+    return functions.cross_entropy_error(d.reshape(-1).astype(int), pairs) * k
+
+
+def sce_all_columns(d, u):
+    """log_y[:, labels] builds (N, N), not one entry per row."""
+    m = u.max(axis=1, keepdims=True)
+    log_y = u - m - np.log(np.exp(u - m).sum(axis=1, keepdims=True))
+    return -np.sum(log_y[:, d.argmax(axis=1)]) / len(u)
+
+
+def sce_no_keepdims(d, u):
+    m = np.max(u, axis=1)
+    log_y = u - m - np.log(np.sum(np.exp(u - m), axis=1))
+    return -np.sum(d * log_y) / len(u)
+
+
+def sce_halved(d, u):
+    return sce_own(d, u) / 2
+
+
+@pytest.mark.parametrize("check, name, func, hint", [
+    (check_softmax, "softmax", softmax_axis_one, "use axis=-1 (the last axis) with keepdims=True"),
+    (check_softmax, "softmax", softmax_row_max_total_sum, "each row must add up to 1"),
+    (check_binary_cross_entropy_error, "binary_cross_entropy_error", bce_categorical_code,
+     "whatever its target"),
+    (check_binary_cross_entropy_error, "binary_cross_entropy_error", bce_halved,
+     "there is no 1/2 in the cross-entropy"),
+    (check_binary_cross_entropy_error, "binary_cross_entropy_error", bce_guard_in_one_log,
+     "a log has no 1e-7 guard"),
+    (check_softmax_cross_entropy, "softmax_cross_entropy", sce_all_columns,
+     "log_y[np.arange(N), labels]"),
+    (check_softmax_cross_entropy, "softmax_cross_entropy", sce_no_keepdims,
+     "a column of shape (N, 1): axis=1, keepdims=True"),
+    (check_softmax_cross_entropy, "softmax_cross_entropy", sce_halved,
+     "there is no 1/2 in the cross-entropy"),
+])
+def test_review_mistakes_fail_with_a_hint(check, name, func, hint, rejected):
+    assert hint in rejected(check, func, name)
+
+
+def test_a_missing_guard_is_not_called_clipping(rejected):
+    message = rejected(check_binary_cross_entropy_error, bce_no_guard, "binary_cross_entropy_error")
+    assert "np.clip" not in message and "1e-7 inside both logs" in message
+
+
+def test_the_halved_loss_is_caught_on_one_sample(rejected):
+    message = rejected(check_binary_cross_entropy_error, bce_halved, "binary_cross_entropy_error")
+    assert "([[1]], " in message  # the first case, N = 1
+
+
+@pytest.mark.parametrize("check, name, func, library", [
+    (check_binary_cross_entropy_error, "binary_cross_entropy_error",
+     reference_binary_cross_entropy_error, "output_layer.reference_binary_cross_entropy_error"),
+    (check_binary_cross_entropy_error, "binary_cross_entropy_error", bce_two_class_softmax,
+     "functions.cross_entropy_error"),
+    (check_softmax_cross_entropy, "softmax_cross_entropy", reference_softmax_cross_entropy,
+     "output_layer.reference_softmax_cross_entropy"),
+])
+def test_the_check_modules_references_are_refused(check, name, func, library, rejected):
+    assert f"write it yourself, without {library}" in rejected(check, func, name)
+
+
+def test_the_two_class_softmax_disguise_is_the_right_number():
+    """The refusal above is what stops it: without it the disguise would pass."""
+    d = np.array([[1.0, 0.0], [0.0, 0.0]])
+    y = np.array([[0.8, 0.3], [0.1, 0.6]])
+    assert np.isclose(bce_two_class_softmax(d, y), bce_own(d, y))

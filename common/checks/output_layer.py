@@ -23,15 +23,17 @@ COURSE_U2 = np.array([1.02, 2.29, 3.56, 4.83])  # the course's 2-3-4 example: to
 GUARD = functions.LOG_GUARD
 
 
-def _with_advice(advice, check):
-    """Run one check; if the learner's function crashed, add ``advice`` to the message."""
+def _with_advice(advice, check, crash=" raised "):
+    """Run one check; if the learner's function crashed with a message containing ``crash``,
+    add ``advice`` to the message."""
     try:
         return check()
     except ExerciseNotDone:
         raise
     except ExerciseFailed as error:
         # The advice is about shapes: a misspelt name or a bad type is its own clear message.
-        if " raised " in str(error) and " raised NameError" not in str(error):
+        if (" raised " in str(error) and crash in str(error)
+                and " raised NameError" not in str(error)):
             raise ExerciseFailed(f"{str(error).rstrip()} - {advice}") from None
         raise
 
@@ -62,12 +64,22 @@ def check_softmax(softmax):
             (e, "divide by the sum of the exponentials so the outputs add up to 1"),
             (x / np.sum(x, axis=-1, keepdims=True), "take the exponential first: e^x / sum(e^x)"),
             (lambda r: r.shape != x.shape, f"return the shape of x, {x.shape}"),
+            (lambda r: r.shape == x.shape and np.all(np.isfinite(r))
+             and not np.allclose(np.sum(r, axis=-1), 1.0),
+             "each row must add up to 1: divide every row by its own sum, np.sum(..., axis=-1, "
+             "keepdims=True)"),
         ]
 
-    for x in (np.array([1.0, 2.0, 3.0]), NOTES_U2.copy()):
+    one_sample = ("one sample x of shape (K,) has only axis 0: use axis=-1 (the last axis) "
+                  "with keepdims=True, which works for one sample (K,) and a batch (N, K)")
+
+    def one_sample_cases():
+        for x in (np.array([1.0, 2.0, 3.0]), NOTES_U2.copy()):
+            c.expect_close((x,), functions.softmax(x), hints=hints_for(x))
+        x = np.array([1, 2, 3])  # integers in, probabilities out
         c.expect_close((x,), functions.softmax(x), hints=hints_for(x))
-    x = np.array([1, 2, 3])  # integers in, probabilities out
-    c.expect_close((x,), functions.softmax(x), hints=hints_for(x))
+
+    _with_advice(one_sample, one_sample_cases, crash="AxisError")
 
     cases = [
         (np.array([1000.0, 0.0]), "subtract the maximum before exp: np.exp(1000) overflows to inf "
@@ -124,21 +136,37 @@ def check_binary_cross_entropy_error(binary_cross_entropy_error):
     """Check ``binary_cross_entropy_error(d, y)`` on the course's binary examples, batches of
     one column and of several (multi-label), and outputs of exactly 0 and 1."""
     c = Checker("binary_cross_entropy_error", binary_cross_entropy_error,
-                without=("binary_cross_entropy_error",))
+                without=("binary_cross_entropy_error", "cross_entropy_error",
+                         "softmax_with_loss", reference_binary_cross_entropy_error))
     rng = np.random.default_rng(SEED + 2)
+    both_logs = ("put exactly 1e-7 inside both logs, np.log(y + 1e-7) and np.log(1 - y + 1e-7), "
+                 "as the course does: its numbers use that guard")
 
     def hints_for(d, y):
         n, k = y.shape
         pos = -np.sum(d * np.log(y + GUARD))
         neg = -np.sum((1 - d) * np.log(1 - y + GUARD))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            log_yes, log_no = np.log(y), np.log(1 - y)
+            unguarded = -np.sum(d * log_yes + (1 - d) * log_no) / n
+            yes_only = -np.sum(d * np.log(y + GUARD) + (1 - d) * log_no) / n
+            no_only = -np.sum(d * log_yes + (1 - d) * np.log(1 - y + GUARD)) / n
         clipped = np.clip(y, GUARD, 1 - GUARD)
         clipped = -np.sum(d * np.log(clipped) + (1 - d) * np.log(1 - clipped)) / n
         hints = [
-            (lambda r: r.shape == () and np.isclose(r, clipped, rtol=1e-3),
-             "add exactly 1e-7 inside both logs, np.log(y + 1e-7) and np.log(1 - y + 1e-7), "
-             "not np.clip or np.maximum: the course's numbers use that guard"),
+            (unguarded, f"a log has no 1e-7 guard: {both_logs}"),
+            (yes_only, f"a log has no 1e-7 guard: {both_logs}"),
+            (no_only, f"a log has no 1e-7 guard: {both_logs}"),
+            # Only where clipping changes a number (outputs of exactly 0 or 1) is it told apart.
+            (lambda r: r.shape == () and not np.isclose(clipped, unguarded, rtol=1e-6)
+             and np.isclose(r, clipped, rtol=1e-3),
+             f"{both_logs}, not np.clip or np.maximum"),
             (pos / n, "a target of 0 must count too: add (1 - d) * log(1 - y + 1e-7), the log "
                       "of the probability of the other answer"),
+            (-np.sum(np.log(y + GUARD)) / n,
+             "you took -log(y + 1e-7) of every output whatever its target (the categorical code "
+             "of section 4.1 does this on one column: it always picks column 0): use both "
+             "terms, d * log(y + 1e-7) + (1 - d) * log(1 - y + 1e-7)"),
             (-(pos + neg) / n, "mind the sign: the logs are negative, so E = -sum(...) / N is "
                                "positive"),
             (_not_one_number, "return one number: the sum over every element divided by N"),
@@ -146,9 +174,9 @@ def check_binary_cross_entropy_error(binary_cross_entropy_error):
         if k > 1:
             hints.append(((pos + neg) / (n * k), f"divide by the batch size N = {n} only, not by "
                                                  f"N * K: the losses of the {k} columns add up"))
+        hints.append(((pos + neg) / (2 * n), "there is no 1/2 in the cross-entropy"))
         if n > 1:
             hints.append((pos + neg, f"average over the batch: divide by the batch size N = {n}"))
-            hints.append(((pos + neg) / (2 * n), "there is no 1/2 in the cross-entropy"))
         return hints
 
     def case(d, y):
@@ -174,11 +202,15 @@ def check_binary_cross_entropy_error(binary_cross_entropy_error):
 # Exercise 3: softmax_cross_entropy
 
 
+def reference_log_sum_exp(u):
+    """log(sum(e^u)) of every row of u (N, K), as a column (N, 1), with the maximum taken out."""
+    m = np.max(u, axis=1, keepdims=True)
+    return m + np.log(np.sum(np.exp(u - m), axis=1, keepdims=True))
+
+
 def reference_softmax_cross_entropy(d, u):
     """Softmax cross-entropy from the scores u (N, K) and one-hot d (N, K), via log-softmax."""
-    m = np.max(u, axis=1, keepdims=True)
-    log_y = u - m - np.log(np.sum(np.exp(u - m), axis=1, keepdims=True))
-    return -np.sum(d * log_y) / u.shape[0]
+    return -np.sum(d * (u - reference_log_sum_exp(u))) / u.shape[0]
 
 
 def check_softmax_cross_entropy(softmax_cross_entropy):
@@ -186,7 +218,8 @@ def check_softmax_cross_entropy(softmax_cross_entropy):
     scores, huge scores (no overflow) and scores so low that softmax gives exactly 0 (no guard,
     no infinity: the exact loss)."""
     c = Checker("softmax_cross_entropy", softmax_cross_entropy,
-                without=("softmax", "softmax_with_loss", "cross_entropy_error"))
+                without=("softmax", "softmax_with_loss", "cross_entropy_error",
+                         reference_softmax_cross_entropy, reference_log_sum_exp))
     rng = np.random.default_rng(SEED + 3)
 
     via_softmax = ("do not take the log of softmax: it rounds a tiny probability to 0 "
@@ -198,6 +231,8 @@ def check_softmax_cross_entropy(softmax_cross_entropy):
         expected = reference_softmax_cross_entropy(d, u)
         m = np.max(u, axis=1)
         guarded = -np.sum(d * np.log(functions.softmax(u) + GUARD)) / n
+        log_y = u - reference_log_sum_exp(u)
+        labels = np.argmax(d, axis=1)
         return [
             (lambda r: not np.isclose(expected, guarded, rtol=1e-6, atol=1e-9)
              and r.shape == () and np.isclose(r, guarded, rtol=1e-6), via_softmax),
@@ -209,17 +244,25 @@ def check_softmax_cross_entropy(softmax_cross_entropy):
             (expected + np.mean(m), "you subtracted the maximum m from u_c but did not add it "
                                     "back to the log-sum: log y_c = (u_c - m) - "
                                     "log(sum(e^(u - m)))"),
+            (-np.sum(log_y[:, labels]) / n,
+             "log_y[:, labels] takes every row's entries at every label, an (N, N) array: pick "
+             "one entry per row with log_y[np.arange(N), labels]"),
+            (expected / 2, "there is no 1/2 in the cross-entropy"),
             (_not_one_number, "return one number: the average of the samples' losses"),
         ]
 
     def case(d, u, extra=()):
-        with recording_warnings():
-            c.expect_close((d, u), reference_softmax_cross_entropy(d, u),
-                           hints=list(extra) + hints_for(d, u))
+        def run():
+            with recording_warnings():
+                c.expect_close((d, u), reference_softmax_cross_entropy(d, u),
+                               hints=list(extra) + hints_for(d, u))
+        _with_advice("work row by row and keep each row's maximum and log-sum a column of "
+                     "shape (N, 1): axis=1, keepdims=True", run,
+                     crash="could not be broadcast")
 
     last = np.array([[0, 0, 0, 1]])
     case(last, COURSE_U2.reshape(1, 4))                       # the course's 2-3-4: 0.3234
-    case(np.tile(last, (2, 1)), np.stack([NOTES_U2, COURSE_U2]))
+    case(np.array([[0, 0, 0, 1], [0, 1, 0, 0]]), np.stack([NOTES_U2, COURSE_U2]))
     labels = rng.integers(0, 3, size=5)
     case(np.eye(3)[labels], rng.normal(0.0, 3.0, size=(5, 3)))
     case(np.array([[0, 1, 0]]), np.array([[1, 2, 3]]))       # integer scores
