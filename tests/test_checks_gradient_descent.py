@@ -17,6 +17,7 @@ from common.checks.gradient_descent import (
     reference_minibatch_indices,
     reference_train,
 )
+from common.functions import numerical_gradient
 
 
 def stub(*args):
@@ -28,10 +29,23 @@ def stub(*args):
 # gradient_descent_step
 
 
-def test_step_reference_passes(passes):
-    line = passes(check_gradient_descent_step, reference_gradient_descent_step,
-                  "gradient_descent_step")
-    assert line == "✔ gradient_descent_step: 23/23 checks passed"
+def step_solution(params, grads, learning_rate):
+    return {key: params[key] - learning_rate * grads[key] for key in params}
+
+
+def linear_solution(x, d, w, b):
+    delta = (x @ w + b - d) / len(x)
+    return x.T @ delta, delta.sum(axis=0)
+
+
+def batches_solution(n, batch_size, rng):
+    order = rng.permutation(n)
+    return [order[start:start + batch_size] for start in range(0, n, batch_size)]
+
+
+def test_step_solution_passes(passes):
+    line = passes(check_gradient_descent_step, step_solution, "gradient_descent_step")
+    assert line == "✔ gradient_descent_step: 10/10 checks passed"
 
 
 def test_step_other_correct_version_passes(passes):
@@ -106,8 +120,8 @@ def test_step_fixed_keys_fails(rejected):
 # d_linear_mse
 
 
-def test_linear_reference_passes(passes):
-    assert passes(check_d_linear_mse, reference_d_linear_mse, "d_linear_mse") == (
+def test_linear_solution_passes(passes):
+    assert passes(check_d_linear_mse, linear_solution, "d_linear_mse") == (
         "✔ d_linear_mse: 12/12 checks passed")
 
 
@@ -153,7 +167,7 @@ def test_linear_transposed_fails(rejected):
         delta = (x @ w + b - d) / len(x)
         return delta.T @ x, delta.sum(axis=0)
 
-    assert "x.T @ delta" in rejected(check_d_linear_mse, grads, "d_linear_mse")
+    assert "x.T @ (y - d) / N" in rejected(check_d_linear_mse, grads, "d_linear_mse")
 
 
 def test_linear_unsummed_bias_fails(rejected):
@@ -175,9 +189,9 @@ def test_linear_returning_one_array_fails(rejected):
 # minibatch_indices
 
 
-def test_batches_reference_passes(passes):
-    assert passes(check_minibatch_indices, reference_minibatch_indices, "minibatch_indices") == (
-        "✔ minibatch_indices: 36/36 checks passed")
+def test_batches_solution_passes(passes):
+    assert passes(check_minibatch_indices, batches_solution, "minibatch_indices") == (
+        "✔ minibatch_indices: 35/35 checks passed")
 
 
 def test_batches_other_correct_version_passes(passes):
@@ -220,8 +234,10 @@ def test_batches_dropping_the_last_fails(rejected):
 
 
 def test_batches_global_random_fails(rejected):
+    hidden = np.random.default_rng(99)  # like np.random's global state: seeded, never reset
+
     def batches(n, batch_size, rng):
-        order = np.random.default_rng().permutation(n)
+        order = hidden.permutation(n)
         return [order[i:i + batch_size] for i in range(0, n, batch_size)]
 
     assert "same seed" in rejected(check_minibatch_indices, batches, "minibatch_indices")
@@ -358,7 +374,7 @@ def test_batches_shuffling_whole_batches_fails(rejected):
         return [blocks[i] for i in rng.permutation(len(blocks))]
 
     message = rejected(check_minibatch_indices, batches, "minibatch_indices")
-    assert "neighbouring indices" in message
+    assert "rng.permutation(n)" in message  # in order (12, 4) or neighbours together (50, 16)
 
 
 def test_batches_shuffling_inside_fixed_blocks_fails(rejected):
@@ -370,9 +386,18 @@ def test_batches_shuffling_inside_fixed_blocks_fails(rejected):
     assert "shuffle the whole order first, then cut it" in message
 
 
-def test_batches_fixed_reversed_order_is_not_misdiagnosed(rejected):
+def test_batches_fixed_reversed_order_is_named(rejected):
     def batches(n, batch_size, rng):
         order = np.arange(n)[::-1].copy()
+        return [order[i:i + batch_size] for i in range(0, n, batch_size)]
+
+    message = rejected(check_minibatch_indices, batches, "minibatch_indices")
+    assert "neighbouring indices together" in message and "a reversal" in message
+
+
+def test_batches_fixed_shuffled_order_is_told_to_use_the_rng(rejected):
+    def batches(n, batch_size, rng):
+        order = np.random.default_rng(0).permutation(n)
         return [order[i:i + batch_size] for i in range(0, n, batch_size)]
 
     message = rejected(check_minibatch_indices, batches, "minibatch_indices")
@@ -394,7 +419,11 @@ def test_batches_as_lists_fail(rejected):
 
 forward = reference_forward
 backward = reference_backward
-gradient_descent_step = reference_gradient_descent_step
+
+
+def gradient_descent_step(params, grads, learning_rate):
+    """The learner's exercise 1 (the check module's reference is refused inside train)."""
+    return {key: params[key] - learning_rate * grads[key] for key in params}
 
 
 def train_reference(start, x_train, d_train, batches, learning_rate,
@@ -411,7 +440,6 @@ def train_reference(start, x_train, d_train, batches, learning_rate,
 
 def test_train_reference_passes(passes):
     passes(check_train, train_reference, "train")
-    passes(check_train, reference_train, "train")
 
 
 def test_train_copy_and_subtract_in_place_passes(passes):
@@ -478,3 +506,181 @@ def _train_variant(**change):
 ])
 def test_train_typical_mistakes_fail_with_a_hint(change, hint, rejected):
     assert hint in rejected(check_train, _train_variant(**{change: True}), "train")
+
+
+# ---------------------------------------------------------------------------------------------
+# Review of lessons 03-04: holes closed, messages a beginner can act on
+
+
+@pytest.mark.parametrize("check, name, reference", [
+    (check_gradient_descent_step, "gradient_descent_step", reference_gradient_descent_step),
+    (check_d_linear_mse, "d_linear_mse", reference_d_linear_mse),
+    (check_minibatch_indices, "minibatch_indices", reference_minibatch_indices),
+    (check_train, "train", reference_train),
+])
+def test_the_check_modules_references_are_refused(check, name, reference, rejected):
+    message = rejected(check, reference, name)
+    assert f"write it yourself, without gradient_descent.{reference.__name__}" in message
+
+
+def test_the_references_work_again_after_a_refusal(rejected):
+    rejected(check_minibatch_indices, reference_minibatch_indices, "minibatch_indices")
+    batches = reference_minibatch_indices(5, 2, np.random.default_rng(0))
+    assert [len(b) for b in batches] == [2, 2, 1]
+
+
+def test_linear_numerical_gradient_is_refused(rejected):
+    def grads(x, d, w, b):
+        w, b = w.astype(float), b.astype(float)
+        loss = lambda _: functions.mean_squared_error(d, x @ w + b)  # noqa: E731
+        return numerical_gradient(loss, w), numerical_gradient(loss, b)
+
+    message = rejected(check_d_linear_mse, grads, "d_linear_mse")
+    assert "write it yourself, without functions.numerical_gradient" in message
+
+
+def test_linear_mean_over_the_batch_gets_the_column_hint(rejected):
+    def grads(x, d, w, b):
+        y = x @ w + b
+        return np.mean(x * (y - d), axis=0), np.mean(y - d, axis=0)
+
+    message = rejected(check_d_linear_mse, grads, "d_linear_mse")
+    assert "a column: x.T @ (y - d) / N gives it" in message
+
+
+def test_step_assigning_into_params_gets_the_dict_advice(rejected):
+    def step(params, grads, learning_rate):
+        new = params
+        for key in params:
+            new[key] = params[key] - learning_rate * grads[key]
+        return new
+
+    message = rejected(check_gradient_descent_step, step, "gradient_descent_step")
+    assert "new = params does not copy it" in message
+
+
+def test_step_subtracting_on_a_shallow_copy_gets_the_shared_arrays_advice(rejected):
+    def step(params, grads, learning_rate):
+        new = params.copy()
+        for key in new:
+            new[key] -= learning_rate * grads[key]
+        return new
+
+    message = rejected(check_gradient_descent_step, step, "gradient_descent_step")
+    assert "params.copy() shares the arrays" in message
+
+
+def test_batches_sorted_inside_each_batch_pass(passes):
+    def sorted_batches(n, batch_size, rng):
+        order = rng.permutation(n)
+        return [np.sort(order[i:i + batch_size]) for i in range(0, n, batch_size)]
+
+    def drawn_batch_by_batch(n, batch_size, rng):
+        left, batches = np.arange(n), []
+        while left.size:
+            batch = rng.choice(left, size=min(batch_size, left.size), replace=False)
+            batches.append(np.sort(batch))
+            left = np.setdiff1d(left, batch)
+        return batches
+
+    passes(check_minibatch_indices, sorted_batches, "minibatch_indices")
+    passes(check_minibatch_indices, drawn_batch_by_batch, "minibatch_indices")
+
+
+def test_batches_random_stride_fails(rejected):
+    def batches(n, batch_size, rng):
+        coprime = [k for k in range(2, n) if np.gcd(k, n) == 1] or [1]
+        step = coprime[rng.integers(len(coprime))]
+        order = (np.arange(n) * step + rng.integers(n)) % n
+        return [order[i:i + batch_size] for i in range(0, n, batch_size)]
+
+    message = rejected(check_minibatch_indices, batches, "minibatch_indices")
+    assert "in steps of" in message and "not a shuffle" in message
+
+
+def test_batches_check_accepts_many_real_shuffles(passes):
+    """No false alarm on real shuffles with other generators than the check's (seeded)."""
+    for seed in range(30):
+        hidden = np.random.default_rng(1000 + seed)
+        orders = {}
+
+        def batches(n, batch_size, rng, hidden=hidden, orders=orders):
+            key = (n, int(rng.integers(1 << 30)))  # same seed, same order
+            order = orders.setdefault(key, hidden.permutation(n))
+            return [order[i:i + batch_size] for i in range(0, n, batch_size)]
+
+        passes(check_minibatch_indices, batches, "minibatch_indices")
+
+
+def test_train_throwing_the_new_network_away_gets_a_hint(rejected):
+    def train(start, x_train, d_train, batches, learning_rate, activation=functions.relu,
+              d_activation=functions.d_relu):
+        network, losses = start, []
+        for batch in batches:
+            x, d = x_train[batch], d_train[batch]
+            u1, z1, y = forward(network, x, activation)
+            losses.append(functions.mean_squared_error(d, y))
+            gradient_descent_step(network, backward(network, x, d, u1, z1, y, d_activation),
+                                  learning_rate)
+        return network, np.array(losses)
+
+    assert "your network never changed" in rejected(check_train, train, "train")
+
+
+@pytest.mark.parametrize("forgotten, hint", [
+    ("d_activation", "you passed activation to forward but not d_activation to backward"),
+    ("activation", "you passed d_activation to backward but not activation to forward"),
+])
+def test_train_one_sided_activation_gets_a_hint(forgotten, hint, rejected):
+    def train(start, x_train, d_train, batches, learning_rate, activation=functions.relu,
+              d_activation=functions.d_relu):
+        act = functions.relu if forgotten == "activation" else activation
+        d_act = functions.d_relu if forgotten == "d_activation" else d_activation
+        network, losses = start, []
+        for batch in batches:
+            x, d = x_train[batch], d_train[batch]
+            u1, z1, y = forward(network, x, act)
+            losses.append(functions.mean_squared_error(d, y))
+            network = gradient_descent_step(network, backward(network, x, d, u1, z1, y, d_act),
+                                            learning_rate)
+        return network, np.array(losses)
+
+    assert hint in rejected(check_train, train, "train")
+
+
+TRAIN_SOURCE = '''
+def train(start, x_train, d_train, batches, learning_rate, activation=relu,
+          d_activation=d_relu):
+    network, losses = start, []
+    for batch in batches:
+        x, d = x_train[batch], d_train[batch]
+        u1, z1, y = forward(network, x, activation)
+        losses.append(mean_squared_error(d, y))
+        grad = backward(network, x, d, u1, z1, y, d_activation)
+        network = gradient_descent_step(network, grad, learning_rate)
+    return network, np.array(losses)
+'''
+
+
+def notebook_train(tmp_path, **names):
+    """The solution as a notebook defines it, with the notebook's names given in ``names``."""
+    path = tmp_path / "train_cell.py"
+    path.write_text(TRAIN_SOURCE)  # a file, so that inspect can read the source
+    namespace = {"np": np, "relu": functions.relu, "d_relu": functions.d_relu,
+                 "mean_squared_error": functions.mean_squared_error, **names}
+    exec(compile(TRAIN_SOURCE, str(path), "exec"), namespace)
+    return namespace["train"]
+
+
+def test_train_before_the_forward_cell_ran_says_which_cell(tmp_path, rejected):
+    train = notebook_train(tmp_path, gradient_descent_step=gradient_descent_step)
+    message = rejected(check_train, train, "train")
+    assert "name 'forward' is not defined" in message
+    assert "defined in the code cell just before exercise 4: run it first" in message
+
+
+def test_train_that_reaches_an_unwritten_exercise_is_told_which(tmp_path, rejected):
+    train = notebook_train(tmp_path, forward=forward, backward=backward,
+                           gradient_descent_step=stub)
+    message = rejected(check_train, train, "train")
+    assert "your train is done, but it uses gradient_descent_step" in message
