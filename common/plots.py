@@ -44,6 +44,43 @@ def moving_average(values, window):
     return (csum[window:] - csum[:-window]) / window
 
 
+def moving_median(values, window):
+    """Median of each run of ``window`` consecutive values: (N,) -> (N - window + 1,).
+
+    Unlike the mean, one outlier in the window barely moves it: a single hard sample among
+    the noisy losses of SGD does not lift the curve for a whole window.
+    """
+    values = np.asarray(values, dtype=float)
+    if values.ndim != 1 or not 1 <= window <= values.size:
+        raise ValueError(f"moving_median: expected values (N,) and a window between 1 and N, "
+                         f"got shape {values.shape} and window {window}")
+    return np.median(np.lib.stride_tricks.sliding_window_view(values, window), axis=1)
+
+
+_SUPERSCRIPT_DIGITS = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def power_of_ten(value, _position=None):
+    """Tick label for a log axis in plain text: 10⁻⁴ for 0.0001, other values as they are."""
+    exponent = round(np.log10(value))
+    if np.isclose(value, 10.0 ** exponent):
+        return "10" + str(exponent).translate(_SUPERSCRIPT_DIGITS)
+    return f"{value:g}"
+
+
+def plain_log_labels(*axes):
+    """Label log axes (``ax.xaxis``, ``ax.yaxis``) 10⁻⁴, 10⁻², ... without minor ticks.
+
+    matplotlib typesets its own log labels with mathtext (its built-in formula renderer),
+    which takes longer than drawing the rest of a small plot; plain text keeps lessons quick.
+    """
+    from matplotlib.ticker import FuncFormatter, NullLocator
+
+    for axis in axes:
+        axis.set_major_formatter(FuncFormatter(power_of_ten))
+        axis.set_minor_locator(NullLocator())
+
+
 def draw_network(ax, layer_sizes, weights=None, biases=None, node_labels=None,
                  layer_names=None):
     """Draw a fully connected network on ``ax``: a column of circles per layer, a line per weight.
