@@ -163,3 +163,30 @@ def plot_with_jumps(ax, x, y, jumps=(0.0,), **kwargs):
     cuts = sorted(cuts)
     (line,) = ax.plot(np.insert(x, cuts, np.nan), np.insert(y, cuts, np.nan), **kwargs)
     return line
+
+
+def plot_confusion_matrix(ax, labels, predicted, class_names, title="Confusion matrix"):
+    """Count and draw the confusion matrix of a classifier; returns the counts (K, K).
+
+    Entry [i, j] counts the samples of true class i (row) predicted as class j (column);
+    ``labels``, ``predicted`` (N,) class indices below K = len(class_names).
+    """
+    labels, predicted = np.asarray(labels), np.asarray(predicted)
+    n_classes = len(class_names)
+    if labels.shape != predicted.shape or labels.ndim != 1:
+        raise ValueError(f"plot_confusion_matrix: expected labels and predicted of one shape "
+                         f"(N,), got {labels.shape} and {predicted.shape}")
+    if labels.size and min(labels.min(), predicted.min()) < 0 or max(
+            labels.max(initial=0), predicted.max(initial=0)) >= n_classes:
+        raise ValueError(f"plot_confusion_matrix: expected class indices from 0 to "
+                         f"{n_classes - 1}, one per class name, got others")
+    counts = np.bincount(labels * n_classes + predicted,
+                         minlength=n_classes * n_classes).reshape(n_classes, n_classes)
+    ax.imshow(counts, cmap="Blues")
+    for i, j in np.ndindex(counts.shape):
+        ax.text(j, i, counts[i, j], ha="center", va="center", fontsize=12,
+                color="white" if counts[i, j] > counts.max() / 2 else "black")
+    ax.set_xticks(range(n_classes), class_names, fontsize=8)
+    ax.set_yticks(range(n_classes), class_names, fontsize=8)
+    ax.set(title=title, xlabel="predicted class", ylabel="true class")
+    return counts
