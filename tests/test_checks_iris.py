@@ -9,7 +9,7 @@ import types
 import numpy as np
 import pytest
 
-from common import functions, networks, splits
+from common import functions, networks, splits, stacked
 from common.checks import iris
 from common.checks.iris import (
     check_accuracy,
@@ -668,7 +668,7 @@ def one_network(network):
 
 def forward_through(reference):
     def forward(network, x):
-        if reference in (iris.forward_stack,) or reference.__name__ == "forward_stack":
+        if reference.__name__ == "forward_stack":
             result = reference(one_network(network), x[None])
             y = result[0][0] if isinstance(result, tuple) else result[0]
         else:
@@ -681,7 +681,7 @@ def forward_through(reference):
 
 def forward_references():
     from common.checks import digits, forward_propagation, gradient_descent
-    return [iris.forward_stack, digits.forward_stack, forward_propagation._forward,
+    return [stacked.forward_stack, digits.forward_stack, forward_propagation._forward,
             gradient_descent.reference_forward]
 
 
@@ -708,42 +708,18 @@ def backward_from_lesson_04(network, x, d, cache):
 
 
 def backward_from_one_stacked_step(network, x, d, cache):
-    after = iris.train_stack(one_network(network), x[None], d[None], 1.0, 1)
+    after = stacked.train_stack(one_network(network), x[None], d[None], 1.0, 1)
     return {key: network[key] - after[key][0] for key in network}
 
 
 @pytest.mark.parametrize("backward, refused", [
-    (backward_from_numerical_gradient, "functions.numerical_gradient"),
     (backward_from_chain, "backpropagation._chain"),
     (backward_from_lesson_04, "gradient_descent.reference_backward"),
-    (backward_from_one_stacked_step, "iris.train_stack"),
+    (backward_from_one_stacked_step, "stacked.train_stack"),
 ])
 def test_backward_through_the_library_is_refused(backward, refused, rejected):
     assert f"write it yourself, without {refused}" in rejected(check_backward, backward,
                                                                "backward")
-
-
-def test_the_stacked_trainer_is_the_lessons_train():
-    # One network in the stack, trained 30 epochs, equals 30 plain steps of the reference.
-    network, x, d = iris._iris_sized_case(5, 12)
-    trained = iris.train_stack(one_network(network), x[None], d[None], 0.5, 30)
-    plain = {key: value.copy() for key, value in network.items()}
-    for _ in range(30):
-        grad = reference_backward(plain, x, d, reference_forward(plain, x)[1])
-        plain = {key: plain[key] - 0.5 * grad[key] for key in plain}
-    for key in plain:
-        assert np.allclose(trained[key][0], plain[key], rtol=1e-12, atol=1e-14), key
-    assert iris.accuracy_stack(trained, x[None], d[None])[0] == reference_accuracy(
-        d, reference_forward(plain, x)[0])
-
-
-def test_the_stacked_trainer_stops_each_network_at_its_own_epoch():
-    network, x, d = iris._iris_sized_case(6, 10)
-    both = iris.stack([network, network])
-    trained = iris.train_stack(both, np.stack([x, x]), np.stack([d, d]), 0.5, np.array([5, 9]))
-    alone = iris.train_stack(one_network(network), x[None], d[None], 0.5, 5)
-    assert np.array_equal(trained["W1"][0], alone["W1"][0])
-    assert not np.allclose(trained["W1"][1], alone["W1"][0])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -872,3 +848,185 @@ def test_standardise_in_float32_passes(passes):
         return (x - x_train.mean(axis=0)) / x_train.std(axis=0)
 
     passes(check_standardise, single_precision, "standardise")
+
+
+# ---------------------------------------------------------------------------------------------
+# Final review: numerical gradients refused however they are written, shape crashes explained,
+# an in-place ReLU, a True/False accuracy
+
+
+def test_backward_through_numerical_gradient_gets_lesson_05s_reason(rejected):
+    message = rejected(check_backward, backward_from_numerical_gradient, "backward")
+    assert "compute the gradients by backpropagation, without functions.numerical_gradient" in (
+        message)
+    assert "the check uses it to test your answer" in message
+
+
+def central_differences(forward_pass, h):
+    """A hand-written numerical gradient: nudge each parameter both ways, run the network."""
+    def backward(network, x, d, cache):
+        grad = {}
+        for key in network:
+            weights, slope = network[key], np.zeros_like(network[key])
+            for i in np.ndindex(weights.shape):
+                kept = weights[i]
+                weights[i] = kept + h
+                up = -np.mean(np.log(np.sum(d * forward_pass(network, x)[0], axis=1)))
+                weights[i] = kept - h
+                down = -np.mean(np.log(np.sum(d * forward_pass(network, x)[0], axis=1)))
+                weights[i] = kept
+                slope[i] = (up - down) / (2 * h)
+            grad[key] = slope
+        return grad
+    return backward
+
+
+def numpy_forward(network, x):
+    """The forward pass without the library: np.maximum and np.exp."""
+    u1 = x @ network["W1"] + network["b1"]
+    u2 = np.maximum(u1, 0) @ network["W2"] + network["b2"]
+    e = np.exp(u2 - u2.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True), None
+
+
+def test_a_hand_written_numerical_gradient_through_the_library_is_refused(rejected):
+    # 3-3-3 network: 24 parameters, two forward passes each.
+    message = rejected(check_backward, central_differences(own_forward, 1e-5), "backward")
+    assert "ran functions.relu 48 times" in message or "ran functions.softmax 48 times" in message
+    assert "nudging every parameter in turn" in message and "by backpropagation" in message
+
+
+@pytest.mark.parametrize("h", [1e-4, 1e-5, 1e-6])
+def test_a_hand_written_numerical_gradient_in_plain_numpy_is_refused(h, rejected):
+    # The best step gives about 4e-11: close, but not backpropagation's 1e-15.
+    message = rejected(check_backward, central_differences(numpy_forward, h), "backward")
+    assert "agrees with backpropagation only to" in message
+    assert "as a numerical gradient does" in message
+
+
+def test_backward_that_runs_its_forward_again_passes(passes):
+    # Recomputing y and the cache once (one forward pass) is backpropagation still.
+    def backward(network, x, d, cache):
+        y, again = own_forward(network, x)
+        return own_backward(network, x, d, again)
+
+    passes(check_backward, backward, "backward")
+
+
+def test_backward_with_the_libraries_loss_pieces_passes(passes):
+    def backward(network, x, d, cache):
+        z1 = functions.relu(cache["u1"])  # z1 recomputed from u1: one relu call
+        delta2 = functions.d_softmax_with_loss(d, cache["y"])
+        delta1 = (delta2 @ network["W2"].T) * functions.d_relu(cache["u1"])
+        return {"W1": x.T @ delta1, "b1": delta1.sum(axis=0), "W2": z1.T @ delta2,
+                "b2": delta2.sum(axis=0)}
+
+    passes(check_backward, backward, "backward")
+
+
+def test_backward_in_longdouble_passes(passes):
+    def backward(network, x, d, cache):
+        wide = {key: np.asarray(value, dtype=np.longdouble) for key, value in cache.items()}
+        grad = own_backward({k: np.asarray(v, np.longdouble) for k, v in network.items()},
+                            np.asarray(x, np.longdouble), d, wide)
+        return {key: value.astype(float) for key, value in grad.items()}
+
+    passes(check_backward, backward, "backward")
+
+
+def test_the_library_works_again_after_a_backward_check():
+    # The counting wrappers are put back, also when the learner's function fails.
+    with pytest.raises(iris.ExerciseFailed):
+        check_backward(central_differences(own_forward, 1e-5))
+    assert np.allclose(functions.softmax(np.array([[0.0, 0.0]])), 0.5)
+    assert functions.relu.__code__.co_name == "relu"
+    assert functions.softmax.__code__.co_name == "softmax"
+
+
+@pytest.mark.parametrize("backward, hint", [
+    (lambda network, x, d, cache: {
+        "W1": np.dot(x, (cache["y"] - d) @ network["W2"].T * (cache["u1"] > 0)) / len(x),
+        "b1": 0, "W2": 0, "b2": 0}, "a weight gradient has the weight's shape"),
+    (lambda network, x, d, cache: {
+        "W2": ((cache["y"] - d) / len(x)) @ cache["z1"], "b2": 0, "W1": 0, "b1": 0},
+     "grad['W1'] = np.dot(x.T, delta1)"),
+])
+def test_backward_with_mismatched_shapes_is_told_which_product(backward, hint, rejected):
+    # (4, 3) times (4, 3) cannot multiply: NumPy's words alone do not say which product to write.
+    message = rejected(check_backward, backward, "backward")
+    assert "raised ValueError" in message and hint in message
+    assert "N = 4, D = 3, H = 3, K = 3" in message
+
+
+def test_forward_with_the_weights_first_is_told_the_order(rejected):
+    def forward(network, x):
+        u1 = np.dot(network["W1"], x) + network["b1"]  # (3, 3) times (2, 3)
+        z1 = functions.relu(u1)
+        y = functions.softmax(np.dot(z1, network["W2"]) + network["b2"])
+        return y, {"u1": u1, "z1": z1, "y": y}
+
+    message = rejected(check_forward, forward, "forward")
+    assert "not aligned" in message
+    assert "x has one flower per row, shape (N, D) = (2, 3)" in message
+    assert "np.dot(x, W1) + b1" in message
+
+
+def test_forward_with_an_in_place_relu_is_told_why_u1_changed(rejected):
+    def forward(network, x):
+        u1 = np.dot(x, network["W1"]) + network["b1"]
+        z1 = u1
+        z1[z1 < 0] = 0  # also sets u1's entries: one array, two names
+        y = functions.softmax(np.dot(z1, network["W2"]) + network["b2"])
+        return y, {"u1": u1, "z1": z1, "y": y}
+
+    message = rejected(check_forward, forward, "forward")
+    assert "cache['u1'] holds z1" in message
+    assert "z1 = u1 is the same array" in message and "functions.relu(u1) makes a new" in message
+
+
+def test_forward_with_u1_and_z1_swapped_is_not_told_about_one_array(rejected):
+    def forward(network, x):
+        y, cache = own_forward(network, x)
+        return y, {"u1": cache["z1"], "z1": cache["u1"], "y": y}
+
+    assert "same array" not in rejected(check_forward, forward, "forward")
+
+
+@pytest.mark.parametrize("accuracy", [
+    lambda d, y: bool(np.all(y.argmax(axis=1) == to_labels(d, y))),
+    lambda d, y: np.all(y.argmax(axis=1) == to_labels(d, y)),
+    lambda d, y: (y.argmax(axis=1) == to_labels(d, y)).any(),
+])
+def test_accuracy_returning_one_true_or_false(accuracy, rejected):
+    message = rejected(check_accuracy, accuracy, "accuracy")
+    assert "one True/False for all samples together" in message and "np.mean" in message
+    assert "//" not in message and "write 1.0" not in message
+
+
+def test_accuracy_returning_the_comparisons(rejected):
+    message = rejected(check_accuracy, lambda d, y: y.argmax(axis=1) == to_labels(d, y),
+                       "accuracy")
+    assert "got an array of 3 True/False: one comparison per sample" in message
+
+
+# ---------------------------------------------------------------------------------------------
+# The confusion matrix the lesson draws with common.plots
+
+
+def test_plot_confusion_matrix_counts_rows_as_true_classes():
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from common.plots import plot_confusion_matrix
+
+    fig, ax = plt.subplots()
+    counts = plot_confusion_matrix(ax, np.array([0, 0, 1, 2, 2, 2]), np.array([0, 1, 1, 2, 2, 0]),
+                                   ["a", "b", "c"])
+    assert counts.tolist() == [[1, 1, 0], [0, 1, 0], [1, 0, 2]]
+    assert counts.dtype.kind == "i" and len(ax.texts) == 9
+    with pytest.raises(ValueError, match="plot_confusion_matrix: expected class indices"):
+        plot_confusion_matrix(ax, np.array([0, 3]), np.array([0, 1]), ["a", "b", "c"])
+    with pytest.raises(ValueError, match="of one shape"):
+        plot_confusion_matrix(ax, np.array([0, 1]), np.array([0]), ["a", "b", "c"])
+    plt.close(fig)

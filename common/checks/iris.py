@@ -5,22 +5,24 @@ Five exercises: ``stratified_split`` (a shuffled, stratified split into parts),
 ``accuracy`` of the assignment's 4-6-3 network. The module also holds the reference versions
 (``reference_stratified_split``, the lesson's rule; ``reference_forward``,
 ``reference_backward``, ``reference_accuracy``), which the checks compare the learner's code
-with, and the stacked trainer of the lesson's robustness study (``stack``, ``train_stack``,
-``accuracy_stack``: many networks at once). While an exercise is checked, every function of the
-course's library that computes its answer is unavailable (``Checker(without=...)``), so a
-function that merely calls one fails with "write it yourself".
+with. (The stacked trainer of the lesson's robustness study lives in ``common.stacked``, which
+the notebook imports.) While an exercise is checked, every function of the course's library
+that computes its answer is unavailable (``Checker(without=...)``), so a function that merely
+calls one fails with "write it yourself".
 
 The network is the assignment's: total input ``u1 = x W1 + b1``, hidden output
 ``z1 = relu(u1)``, output ``y = softmax(z1 W2 + b2)``, loss ``cross_entropy_error(d, y)``.
 """
 
+import contextlib
 import importlib
+import types
 
 import numpy as np
 
-from common import functions, networks, splits
+from common import functions, networks, splits, stacked
 from common.functions import numerical_gradient, relative_error
-from common.grading import Checker, ExerciseFailed
+from common.grading import Checker, ExerciseFailed, ExerciseNotDone
 
 # ----------------------------------------------------------------------------------------------
 # The lesson's reference versions
@@ -82,76 +84,6 @@ def reference_stratified_split(labels, fractions, rng):
 
 
 # ----------------------------------------------------------------------------------------------
-# Many networks at once, for the lesson's robustness study (section 8)
-
-
-def stack(network_list):
-    """Stack a list of networks into one dict of arrays with a leading network axis (S, ...)."""
-    return {key: np.stack([network[key] for network in network_list])
-            for key in network_list[0]}
-
-
-def _softmax_last_axis(u):
-    """``functions.softmax`` over the last axis of an (S, N, K) array.
-
-    (A loop over the K classes and a product with ones: NumPy is slow at reducing many rows of
-    3, and this gives the same numbers faster.)
-    """
-    shift = u[..., :1]
-    for k in range(1, u.shape[-1]):
-        shift = np.maximum(shift, u[..., k:k + 1])
-    e = np.exp(u - shift)
-    return e / (e @ np.ones((u.shape[-1], 1)))
-
-
-def forward_stack(network, x):
-    """The lesson's forward pass for S networks at once. x: (S, N, D); returns y, u1, z1."""
-    u1 = x @ network["W1"] + network["b1"][:, None, :]
-    z1 = np.maximum(u1, 0.0)
-    return _softmax_last_axis(z1 @ network["W2"] + network["b2"][:, None, :]), u1, z1
-
-
-def loss_stack(d, y):
-    """The cross-entropy of each of S networks, as ``functions.cross_entropy_error``: (S,)."""
-    return -np.mean(np.log((y * d) @ np.ones((y.shape[-1], 1)) + 1e-7), axis=(1, 2))
-
-
-def train_stack(network, x, d, learning_rate, epochs, x_val=None, d_val=None, checkpoints=()):
-    """Full-batch gradient descent for S networks at once, as the lesson's ``train``.
-
-    ``network`` a stack (see ``stack``); x: (S, N, D); d: (S, N, K) one-hot. ``epochs``: one
-    number, or one per network (each stops at its own). With held-out data and
-    ``checkpoints``, also returns the held-out loss of each network at each checkpoint epoch,
-    (S, C). The formulas are those of ``reference_backward``, with a leading network axis.
-    """
-    network = {key: value.copy() for key, value in network.items()}
-    epochs = np.broadcast_to(epochs, (x.shape[0],))
-    x_transposed = np.swapaxes(x, 1, 2)
-    ones = np.ones(x.shape[1])  # a sum over the samples as a product: ones @ delta
-    val_loss = []
-    for epoch in range(epochs.max() + 1):
-        if epoch in checkpoints:
-            val_loss.append(loss_stack(d_val, forward_stack(network, x_val)[0]))
-        if epoch == epochs.max():
-            break
-        y, u1, z1 = forward_stack(network, x)
-        out_delta = (y - d) / x.shape[1]
-        hidden_delta = (out_delta @ np.swapaxes(network["W2"], 1, 2)) * (u1 > 0)
-        grad = {"W2": np.swapaxes(z1, 1, 2) @ out_delta, "b2": ones @ out_delta,
-                "W1": x_transposed @ hidden_delta, "b1": ones @ hidden_delta}
-        step = learning_rate * (epoch < epochs)  # 0 for the networks that have finished
-        for key in network:
-            shape = (-1,) + (1,) * (grad[key].ndim - 1)
-            network[key] = network[key] - step.reshape(shape) * grad[key]
-    return (network, np.array(val_loss).T) if len(checkpoints) else network
-
-
-def accuracy_stack(network, x, d):
-    """The test accuracy of each of S networks: (S,)."""
-    return np.mean(forward_stack(network, x)[0].argmax(axis=2) == d.argmax(axis=2), axis=1)
-
-
-# ----------------------------------------------------------------------------------------------
 # What a learner could call instead of writing the exercise: refused while it is checked
 
 
@@ -166,7 +98,8 @@ def _library(module, *names):
 
 def _forward_references():
     """Every function of the course's library that computes this network's forward pass."""
-    return [networks.forward, reference_forward, forward_stack, accuracy_stack,
+    return [networks.forward, reference_forward, stacked.forward_stack, stacked._forward,
+            stacked.accuracy_stack,
             *_library("checks.forward_propagation", "_forward", "_run"),
             *_library("checks.gradient_descent", "reference_forward"),
             *_library("checks.backpropagation", "reference_forward_3layer",
@@ -176,7 +109,7 @@ def _forward_references():
 
 def _backward_references():
     """Every function of the course's library that computes (or applies) these gradients."""
-    return ["numerical_gradient", networks.backward, reference_backward, train_stack,
+    return ["numerical_gradient", networks.backward, reference_backward, stacked.train_stack,
             *_library("checks.backpropagation", "_chain", "reference_backward_regression",
                       "reference_backward_3layer"),
             *_library("checks.gradient_descent", "reference_backward", "reference_train"),
@@ -234,6 +167,22 @@ def _computable(candidates):
             pass
     return variants
 
+
+_SHAPE_WORDS = ("shape", "aligned", "broadcast", "mismatch", "dimension")
+
+
+def _call_with_shape_advice(c, args, label, advice):
+    """``c.call``; a crash on mismatched shapes gets ``advice`` after NumPy's own words, which
+    name the shapes but not which product to write instead."""
+    try:
+        return c.call(*args, label=label)
+    except ExerciseNotDone:
+        raise
+    except ExerciseFailed as failure:
+        message = str(failure)
+        if " raised ValueError: " in message and any(w in message for w in _SHAPE_WORDS):
+            raise ExerciseFailed(f"{message} - {advice}") from None
+        raise
 
 
 # ----------------------------------------------------------------------------------------------
@@ -596,7 +545,11 @@ def check_forward(forward):
 
     def run(network, x, what):
         label = f"forward(network, x) for {_describe_network(network)} and {what}"
-        result = c.call(network, x, label=label)
+        n, n_hidden = len(x), network["W1"].shape[1]
+        result = _call_with_shape_advice(c, (network, x), label, (
+            f"x has one flower per row, shape (N, D) = {x.shape}, and W1 has the shape (D, H) = "
+            f"{network['W1'].shape}: the total input is np.dot(x, W1) + b1, of shape (N, H) = "
+            f"({n}, {n_hidden}), then u2 = np.dot(z1, W2) + b2"))
         if isinstance(result, tuple) and len(result) == 2 and isinstance(result[0], dict):
             c.fail(f"{label} should return a pair (y, cache), got "
                    f"({', '.join(type(r).__name__ for r in result)}): y first, then cache, "
@@ -626,8 +579,14 @@ def check_forward(forward):
         c.compare(f"y of {label}", result[0], expected, hints=_forward_variants(network, x))
         c.expect(np.allclose(np.sum(result[0], axis=1), 1.0),
                  f"each row of y from {label} should sum to 1 (probabilities of one flower)")
+        kept = result[1]
+        one_array = all(isinstance(kept.get(key), np.ndarray) for key in ("u1", "z1")) and (
+            np.shares_memory(kept["u1"], kept["z1"]))
         compare(label, result, "u1", cache["u1"], hints=[
-            (cache["z1"], "cache['u1'] holds z1: u1 is the total input before ReLU")])
+            (cache["z1"], "cache['u1'] holds z1: u1 is the total input before ReLU"
+                          + ("; z1 = u1 is the same array, not a copy, so setting z1's entries "
+                             "(z1[z1 < 0] = 0) changes u1 too: functions.relu(u1) makes a new "
+                             "one" if one_array else ""))])
         compare(label, result, "z1", cache["z1"], hints=[
             (cache["u1"], "cache['z1'] holds u1: z1 is ReLU's output, functions.relu(u1)")])
         compare(label, result, "y", cache["y"], hints=[
@@ -701,6 +660,57 @@ def _backward_variants(network, x, d, cache, key):
     return variants
 
 
+_NO_NUMERICAL = ("compute the gradients by backpropagation, without "
+                 "functions.numerical_gradient: it nudges every parameter in turn, and the check "
+                 "uses it to test your answer")
+
+#: The library's pieces of a forward pass and its loss: backpropagation from the cache needs
+#: none of them (at most one forward pass, to recompute y); a numerical gradient needs two
+#: forward passes per parameter.
+_FORWARD_PIECES = ("relu", "sigmoid", "softmax", "cross_entropy_error", "softmax_with_loss")
+_MOST_FORWARD_PASSES = 2
+
+_counting = []  # while a learner's backward runs: {piece: calls so far}, and the originals
+
+
+def _counted(name, args, kwargs):
+    """What a forward piece does while a learner's backward runs: count the call, then compute
+    as always."""
+    calls, originals = _counting[-1]
+    calls[name] = calls.get(name, 0) + 1
+    return originals[name](*args, **kwargs)
+
+
+def _counting_code(name):
+    """The code of a function that hands its call to ``_counted(name, ...)``."""
+    namespace = {}
+    exec(f"def {name}(*args, **kwargs):\n"
+         "    import common.checks.iris\n"
+         f"    return common.checks.iris._counted({name!r}, args, kwargs)\n", namespace)
+    return namespace[name].__code__
+
+
+@contextlib.contextmanager
+def _counting_forward_passes():
+    """Count the calls of each forward piece inside the block, however the learner imported it:
+    its code is swapped, as ``common.grading.refusing`` does, and put back."""
+    found = [getattr(functions, name) for name in _FORWARD_PIECES if hasattr(functions, name)]
+    originals = {func.__name__: types.FunctionType(func.__code__, func.__globals__,
+                                                   func.__name__, func.__defaults__,
+                                                   func.__closure__) for func in found}
+    calls = {}
+    _counting.append((calls, originals))
+    saved = [(func, func.__code__) for func in found]
+    try:
+        for func in found:
+            func.__code__ = _counting_code(func.__name__)
+        yield calls
+    finally:
+        for func, code in saved:
+            func.__code__ = code
+        _counting.pop()
+
+
 def check_backward(backward):
     """Check ``backward(network, x, d, cache) -> grad`` against the analytic and numerical gradient.
 
@@ -716,7 +726,26 @@ def check_backward(backward):
     def run(network, x, d, what):
         label = f"backward(network, x, d, cache) for {_describe_network(network)} and {what}"
         _, cache = reference_forward(network, x)
-        grad = c.call(network, x, d, cache, label=label)
+        (n, n_input), (n_hidden, n_output) = x.shape, network["W2"].shape
+        try:
+            with _counting_forward_passes() as calls:
+                grad = _call_with_shape_advice(c, (network, x, d, cache), label, (
+                    "a weight gradient has the weight's shape: grad['W1'] = np.dot(x.T, delta1), "
+                    f"(D, N) times (N, H), and grad['W2'] = np.dot(z1.T, delta2); back through "
+                    f"W2, delta1 = np.dot(delta2, W2.T), (N, K) times (K, H); here N = {n}, "
+                    f"D = {n_input}, H = {n_hidden}, K = {n_output}"))
+        except ExerciseNotDone:
+            raise
+        except ExerciseFailed as failure:
+            if "without functions.numerical_gradient" in str(failure):
+                c.fail(_NO_NUMERICAL)
+            raise
+        piece, passes = max(calls.items(), key=lambda item: item[1], default=("", 0))
+        c.expect(passes <= _MOST_FORWARD_PASSES,
+                 f"{label} ran functions.{piece} {passes} times: nudging every parameter in turn "
+                 "and running the network again is a numerical gradient, and the check uses "
+                 "that to test your answer; compute the gradients by backpropagation instead, "
+                 "from what forward left in the cache (section 6.2)")
         c.expect(isinstance(grad, dict) and set(grad) >= {"W1", "b1", "W2", "b2"},
                  f"{label} should return a dict grad with the keys 'W1', 'b1', 'W2', 'b2', got "
                  f"{sorted(grad) if isinstance(grad, dict) else type(grad).__name__}")
@@ -724,6 +753,16 @@ def check_backward(backward):
         for key in ("W2", "b2", "W1", "b1"):
             c.compare(f"grad[{key!r}] of {label}", grad[key], expected[key],
                       hints=_backward_variants(network, x, d, cache, key), rtol=1e-5, atol=1e-7)
+        for key in ("W2", "b2", "W1", "b1"):
+            # Backpropagation in float64 agrees with the reference to about 1e-15; the best
+            # central difference (h near 1e-5) only to about 1e-11, so 1e-12 tells them apart.
+            error = float(np.linalg.norm(np.asarray(grad[key], dtype=float) - expected[key])
+                          / np.linalg.norm(expected[key]))
+            c.expect(error < 1e-12,
+                     f"grad[{key!r}] of {label} agrees with backpropagation only to {error:.0e} "
+                     "(relative), as a numerical gradient does, while backpropagation's own "
+                     "rounding is about 1e-15: compute the gradients by backpropagation, not by "
+                     "nudging weights (and in float64, not float32)")
         return grad
 
     run(_square_network(), _SQUARE_X4, _SQUARE_D4, "x of shape (4, 3), d with labels [0, 2, 1, 2]")
@@ -789,9 +828,9 @@ def check_accuracy(accuracy):
     extremes 0 and 1. The answer must be a single number between 0 and 1, not a count or a
     percentage (a count is named before any type advice).
     """
-    c = Checker("accuracy", accuracy, without=(reference_accuracy, accuracy_stack,
-                                               *_library("checks.digits", "evaluate_stack",
-                                                         "_measure")))
+    c = Checker("accuracy", accuracy,
+                without=(reference_accuracy, stacked.accuracy_stack, stacked._forward,
+                         *_library("checks.digits", "evaluate_stack", "_measure")))
     y3 = np.array([[0.3, 0.2, 0.5], [0.15, 0.25, 0.6], [0.7, 0.1, 0.2]])
     rng = np.random.default_rng(4)
     y10 = functions.softmax(rng.normal(size=(10, 3)))
@@ -815,6 +854,14 @@ def check_accuracy(accuracy):
                                      "one-hot rows: when d.ndim == 1, compare y.argmax(axis=1) "
                                      "with d itself") from None
             raise
+        if isinstance(got, (bool, np.bool_)):
+            c.fail(f"{label} should be {expected:.6g}, got {got}: that is one True/False for "
+                   "all samples together; the accuracy is the fraction of the comparisons that "
+                   "are True: average them, np.mean(...)")
+        if isinstance(got, np.ndarray) and got.dtype == bool and got.ndim == 1:
+            c.fail(f"{label} should be one number, {expected:.6g}, got an array of "
+                   f"{got.size} True/False: one comparison per sample; average them, "
+                   "np.mean(...), for the fraction that are right")
         count = int(np.sum(y.argmax(axis=1) == (d.argmax(axis=1) if d.ndim == 2 else d)))
         if np.ndim(got) == 0 and isinstance(got, (int, float, np.number)) and (
                 count != expected and float(got) == count):
