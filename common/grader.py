@@ -104,13 +104,18 @@ def _course_run_check(source, check_modules, module_names, marker):
 NOT_DONE = "ExerciseNotDone"
 
 
+# Modules of common that checks do not use: the host's tools, and plots (matplotlib is slow to
+# import, and no check calls it).
+UNGUARDED = {"classroom", "grader", "workspace", "plots", "__init__"}
+
+
 def guarded_modules():
-    """The modules whose functions the checks rely on."""
-    checks = sorted(f"common.checks.{p.stem}" for p in (ROOT / "common" / "checks").glob("*.py")
+    """The modules whose functions the checks rely on: every module of common but UNGUARDED."""
+    package = ROOT / "common"
+    modules = sorted(f"common.{p.stem}" for p in package.glob("*.py") if p.stem not in UNGUARDED)
+    checks = sorted(f"common.checks.{p.stem}" for p in (package / "checks").glob("*.py")
                     if p.stem != "__init__")
-    return ["builtins", "numpy", "common", "common.functions", "common.grading",
-            "common.networks", "common.datasets", *(["common.splits"] if (
-                ROOT / "common" / "splits.py").is_file() else []), *checks]
+    return ["builtins", "numpy", "common", *modules, *checks]
 
 
 def baseline_code(module_names, marker):
