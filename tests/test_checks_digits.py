@@ -137,25 +137,31 @@ def test_the_first_training_case_separates_every_wrong_choice():
 
 
 def test_train_stack_does_what_reference_train_epoch_does_per_network():
-    cases = [digits._training_case(seed, 45, 1, (6, 7, 4)) for seed in range(3)]
+    """Three networks, each on its own rows of one data set, with its own rate and generator."""
+    network_rng = np.random.default_rng(11)
+    starts = [digits._training_case(seed, 1, 1, (6, 7, 4))[0] for seed in range(3)]
+    x = network_rng.uniform(0, 1, (80, 6))
+    d = np.eye(4)[network_rng.integers(0, 4, 80)]
+    train_rows = np.stack([network_rng.permutation(80)[:45] for _ in range(3)])
+    val_rows = np.stack([network_rng.permutation(80)[:20] for _ in range(3)])
     rates = [0.1, 0.5, 1.0]
-    start = stack([network for network, *_ in cases])
-    x = np.stack([case[1] for case in cases])
-    d = np.stack([case[2] for case in cases])
-    trained, history = train_stack(start, x, d, 10, rates, 3, [np.random.default_rng(s)
-                                                                 for s in (7, 8, 9)], x, d)
+    start = stack(starts)
+    trained, history = train_stack(start, x, d, train_rows, val_rows, 10, rates, 3,
+                                   [np.random.default_rng(s) for s in (7, 8, 9)])
     assert history["val_loss"].shape == history["val_accuracy"].shape == (4, 3)
-    for s, ((network, x_s, d_s, _, _), rate, seed) in enumerate(zip(cases, rates, (7, 8, 9),
-                                                                    strict=True)):
+    for s, (network, rate, seed) in enumerate(zip(starts, rates, (7, 8, 9), strict=True)):
         rng = np.random.default_rng(seed)
         for _ in range(3):
-            network = reference_train_epoch(network, x_s, d_s, 10, rate, rng)
+            network = reference_train_epoch(network, x[train_rows[s]], d[train_rows[s]], 10,
+                                            rate, rng)
         for key in network:
             np.testing.assert_allclose(unstack(trained, s)[key], network[key], rtol=1e-10,
                                        atol=1e-12)
-        y = networks.forward(network, x_s)[2]
-        assert history["val_accuracy"][-1, s] == np.mean(y.argmax(1) == d_s.argmax(1))
-    assert all(np.array_equal(start[key], stack([n for n, *_ in cases])[key]) for key in start)
+        y = networks.forward(network, x[val_rows[s]])[2]
+        assert history["val_accuracy"][-1, s] == np.mean(y.argmax(1) == d[val_rows[s]].argmax(1))
+        assert np.isclose(history["val_loss"][-1, s],
+                          functions.cross_entropy_error(d[val_rows[s]], y))
+    assert all(np.array_equal(start[key], stack(starts)[key]) for key in start)
 
 
 def test_forward_and_evaluate_stack_agree_with_networks():
@@ -479,8 +485,10 @@ def epoch_by_the_reference(network, x_train, d_train, x_val, d_val, epochs, batc
     (copy_of(reference_train_with_validation), "digits.reference_train_epoch"),
     (epoch_by_the_reference, "digits.reference_train_epoch"),
     (lambda network, x, d, xv, dv, epochs, bs, lr, rng: (
-        digits.train_stack(stack([network]), x[None], d[None], bs, [lr], epochs, [rng],
-                           xv[None], dv[None])), "digits.train_stack"),
+        digits.train_stack(stack([network]), np.concatenate([x, xv]),
+                           np.concatenate([d, dv]), np.arange(len(x))[None],
+                           len(x) + np.arange(len(xv))[None], bs, [lr], epochs, [rng])),
+     "digits.train_stack"),
 ])
 def test_train_that_calls_a_reference_trainer_is_refused(train, refused, rejected):
     assert f"write it yourself, without {refused}" in rejected(
