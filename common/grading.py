@@ -265,7 +265,11 @@ class Checker:
             self.fail(f"{label} should have shape {expected.shape}, got shape "
                       f"{received.shape}{hint}")
         if not np.allclose(received, expected, rtol=rtol, atol=atol, equal_nan=False):
-            self.fail(f"{label} {describe_difference(expected, received)}{hint}")
+            shown = (expected, received)
+            if expected_type.dtype.kind in "iu" and np.all(np.isfinite(received)) and np.all(
+                    received == np.round(received)):  # counts are shown as whole numbers
+                shown = (expected.astype(int), received.astype(int))
+            self.fail(f"{label} {describe_difference(*shown)}{hint}")
         self.passed += 1
 
     @staticmethod

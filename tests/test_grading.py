@@ -173,3 +173,9 @@ def test_a_hint_whose_mistake_equals_the_answer_is_not_given():
         checker.expect_close((np.array([1.0, 2.0]),), [2.0, 4.0],
                              hints=[(np.array([2.0, 4.0]), "a mistake that is the answer")])
     assert "NumPy array, got a list" in str(info.value) and "mistake" not in str(info.value)
+
+
+def test_counts_are_shown_as_whole_numbers():
+    checker = Checker("count", lambda x: np.array([2, 3]))
+    with pytest.raises(ExerciseFailed, match=r"should be \[2, 4\], got \[2, 3\]$"):
+        checker.expect_close((np.array([1.0]),), np.array([2, 4]))
