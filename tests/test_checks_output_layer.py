@@ -300,7 +300,7 @@ def test_stub_is_not_done(check, name, not_done):
     (check_binary_cross_entropy_error, "binary_cross_entropy_error", bce_positive_only,
      "a target of 0 must count too"),
     (check_binary_cross_entropy_error, "binary_cross_entropy_error", bce_clip,
-     "a log has no 1e-7 guard"),
+     "not np.clip or np.maximum"),
     (check_binary_cross_entropy_error, "binary_cross_entropy_error", bce_no_guard,
      "1e-7 inside both logs"),
     (check_binary_cross_entropy_error, "binary_cross_entropy_error", bce_mean_over_elements,
@@ -463,3 +463,79 @@ def test_the_two_class_softmax_disguise_is_the_right_number():
     d = np.array([[1.0, 0.0], [0.0, 0.0]])
     y = np.array([[0.8, 0.3], [0.1, 0.6]])
     assert np.isclose(bce_two_class_softmax(d, y), bce_own(d, y))
+
+
+# ---------------------------------------------------------------------------------------------
+# Final review: the course's stacked helpers refused, clipping and swapped arguments named
+
+
+def test_softmax_refuses_the_stacked_helper(rejected):
+    from common import stacked
+
+    def via_stacked(x):
+        return stacked._softmax_last_axis(x)
+
+    message = rejected(check_softmax, via_stacked, "softmax")
+    assert "without stacked._softmax_last_axis" in message
+
+
+def test_softmax_clipped_scores_get_the_clipping_hint(rejected):
+    def clipped(x):
+        e = np.exp(np.clip(x, -700, 700))
+        return e / np.sum(e, axis=-1, keepdims=True)
+
+    message = rejected(check_softmax, clipped, "softmax")
+    assert "clipping changes the scores; subtract the row's maximum instead" in message
+
+
+def test_binary_refuses_the_two_class_stacked_loss(rejected):
+    from common import stacked
+
+    def via_loss_stack(d, y):
+        two_class_d = np.stack([d, 1 - d], axis=-1).reshape(1, -1, 2)
+        two_class_y = np.stack([y, 1 - y], axis=-1).reshape(1, -1, 2)
+        return float(stacked.loss_stack(two_class_d, two_class_y)[0]) * d.shape[1]
+
+    message = rejected(check_binary_cross_entropy_error, via_loss_stack,
+                       "binary_cross_entropy_error")
+    assert "without stacked.loss_stack" in message
+
+
+@pytest.mark.parametrize("guard", [
+    lambda y: np.clip(y, 1e-7, 1 - 1e-7),
+    lambda y: np.minimum(np.maximum(y, 1e-7), 1 - 1e-7),
+])
+def test_binary_clip_guard_is_named_as_clipping(rejected, guard):
+    def clipped(d, y):
+        g = guard(y)
+        return -np.sum(d * np.log(g) + (1 - d) * np.log(1 - g)) / y.shape[0]
+
+    message = rejected(check_binary_cross_entropy_error, clipped, "binary_cross_entropy_error")
+    assert "put exactly 1e-7 inside both logs" in message and "not np.clip or np.maximum" in message
+
+
+def test_binary_unguarded_is_told_to_add_the_guard(rejected):
+    def unguarded(d, y):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return -np.sum(d * np.log(y) + (1 - d) * np.log(1 - y)) / y.shape[0]
+
+    message = rejected(check_binary_cross_entropy_error, unguarded, "binary_cross_entropy_error")
+    assert "a log has no 1e-7 guard" in message and "np.clip" not in message
+
+
+def test_binary_swapped_arguments(rejected):
+    def swapped(y, d):  # right formula, arguments in the wrong order
+        return -np.sum(d * np.log(y + 1e-7) + (1 - d) * np.log(1 - y + 1e-7)) / y.shape[0]
+
+    message = rejected(check_binary_cross_entropy_error, swapped, "binary_cross_entropy_error")
+    assert "d and y look swapped: the order is (d, y), target first" in message
+
+
+def test_softmax_cross_entropy_swapped_arguments(rejected):
+    def swapped(u, d):  # right formula, arguments in the wrong order
+        m = np.max(u, axis=1, keepdims=True)
+        log_y = u - m - np.log(np.sum(np.exp(u - m), axis=1, keepdims=True))
+        return -np.sum(d * log_y) / u.shape[0]
+
+    message = rejected(check_softmax_cross_entropy, swapped, "softmax_cross_entropy")
+    assert "d and u look swapped: the order is (d, u), target first" in message

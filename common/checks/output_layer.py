@@ -14,7 +14,7 @@ typical mistake gets a hint.
 
 import numpy as np
 
-from common import functions
+from common import functions, stacked
 from common.grading import Checker, ExerciseFailed, ExerciseNotDone, recording_warnings
 
 SEED = 2025
@@ -38,6 +38,13 @@ def _with_advice(advice, check, crash=" raised "):
         raise
 
 
+def _clipped_softmax(x, bound):
+    """softmax with the scores clipped to [-bound, bound], a typical wrong guard."""
+    e = np.exp(np.clip(x, -bound, bound))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return e / np.sum(e, axis=-1, keepdims=True)
+
+
 def _has_nan(r):
     return np.any(np.isnan(r))
 
@@ -53,7 +60,8 @@ def _not_one_number(r):
 def check_softmax(softmax):
     """Check ``softmax(x)``: values, rows summing to 1, the max shift for huge and very negative
     scores (the maximum anywhere in the row), integer input, batches row by row."""
-    c = Checker("softmax", softmax, without=("softmax", "softmax_with_loss"))
+    c = Checker("softmax", softmax, without=("softmax", "softmax_with_loss",
+                                             stacked._softmax_last_axis))
     rng = np.random.default_rng(SEED + 1)
     max_hint = ("subtract the row's largest score, np.max, not its first element or its mean: "
                 "only then is every exponent at most e^0 = 1, so nothing overflows")
@@ -64,6 +72,9 @@ def check_softmax(softmax):
             (e, "divide by the sum of the exponentials so the outputs add up to 1"),
             (x / np.sum(x, axis=-1, keepdims=True), "take the exponential first: e^x / sum(e^x)"),
             (lambda r: r.shape != x.shape, f"return the shape of x, {x.shape}"),
+            (lambda r: any(r.shape == x.shape and np.allclose(r, _clipped_softmax(x, bound))
+                           for bound in (500, 600, 700, 709)),
+             "clipping changes the scores; subtract the row's maximum instead"),
             (lambda r: r.shape == x.shape and np.all(np.isfinite(r))
              and not np.allclose(np.sum(r, axis=-1), 1.0),
              "each row must add up to 1: divide every row by its own sum, np.sum(..., axis=-1, "
@@ -137,7 +148,8 @@ def check_binary_cross_entropy_error(binary_cross_entropy_error):
     one column and of several (multi-label), and outputs of exactly 0 and 1."""
     c = Checker("binary_cross_entropy_error", binary_cross_entropy_error,
                 without=("binary_cross_entropy_error", "cross_entropy_error",
-                         "softmax_with_loss", reference_binary_cross_entropy_error))
+                         "softmax_with_loss", reference_binary_cross_entropy_error,
+                         stacked.loss_stack))
     rng = np.random.default_rng(SEED + 2)
     both_logs = ("put exactly 1e-7 inside both logs, np.log(y + 1e-7) and np.log(1 - y + 1e-7), "
                  "as the course does: its numbers use that guard")
@@ -153,14 +165,21 @@ def check_binary_cross_entropy_error(binary_cross_entropy_error):
             no_only = -np.sum(d * log_yes + (1 - d) * np.log(1 - y + GUARD)) / n
         clipped = np.clip(y, GUARD, 1 - GUARD)
         clipped = -np.sum(d * np.log(clipped) + (1 - d) * np.log(1 - clipped)) / n
+        with np.errstate(divide="ignore", invalid="ignore"):
+            swapped = reference_binary_cross_entropy_error(y, d)
+        no_guard = f"a log has no 1e-7 guard: {both_logs}"
         hints = [
-            (unguarded, f"a log has no 1e-7 guard: {both_logs}"),
-            (yes_only, f"a log has no 1e-7 guard: {both_logs}"),
-            (no_only, f"a log has no 1e-7 guard: {both_logs}"),
-            # Only where clipping changes a number (outputs of exactly 0 or 1) is it told apart.
+            (unguarded, no_guard),
+            (yes_only, no_guard),
+            (no_only, no_guard),
+            # Only where clipping changes a number (outputs within 1e-7 of 0 or 1) is it told apart.
             (lambda r: r.shape == () and not np.isclose(clipped, unguarded, rtol=1e-6)
              and np.isclose(r, clipped, rtol=1e-3),
              f"{both_logs}, not np.clip or np.maximum"),
+            (lambda r: r.shape == () and np.isfinite(swapped)
+             and not np.isclose(swapped, reference_binary_cross_entropy_error(d, y))
+             and np.isclose(r, swapped, rtol=1e-6),
+             "d and y look swapped: the order is (d, y), target first"),
             (pos / n, "a target of 0 must count too: add (1 - d) * log(1 - y + 1e-7), the log "
                       "of the probability of the other answer"),
             (-np.sum(np.log(y + GUARD)) / n,
@@ -189,6 +208,8 @@ def check_binary_cross_entropy_error(binary_cross_entropy_error):
 
     course_y = functions.sigmoid(np.array([[1.94]]))  # the course's 2-3-1 network
     case(np.array([[1]]), course_y)
+    # An output closer to 0 than 1e-7: here no guard, np.clip and the course's guard all differ.
+    case(np.array([[1]]), np.array([[3e-8]]))
     notes_y = functions.sigmoid(np.array([[6.78]]))   # the notes' 5-10-1 Let's try
     case(np.array([[0]]), notes_y)
     case(rng.integers(0, 2, size=(5, 1)), functions.sigmoid(rng.normal(0, 2, size=(5, 1))))
@@ -233,7 +254,12 @@ def check_softmax_cross_entropy(softmax_cross_entropy):
         guarded = -np.sum(d * np.log(functions.softmax(u) + GUARD)) / n
         log_y = u - reference_log_sum_exp(u)
         labels = np.argmax(d, axis=1)
+        with np.errstate(all="ignore"):
+            swapped = reference_softmax_cross_entropy(u, d)
         return [
+            (lambda r: r.shape == () and np.isfinite(swapped)
+             and not np.isclose(swapped, expected) and np.isclose(r, swapped, rtol=1e-6),
+             "d and u look swapped: the order is (d, u), target first"),
             (lambda r: not np.isclose(expected, guarded, rtol=1e-6, atol=1e-9)
              and r.shape == () and np.isclose(r, guarded, rtol=1e-6), via_softmax),
             (expected * n, f"average over the batch: divide by the batch size N = {n}"),
