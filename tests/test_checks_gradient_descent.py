@@ -212,7 +212,8 @@ def test_batches_without_shuffle_fails(rejected):
         order = np.arange(n)
         return [order[i:i + batch_size] for i in range(0, n, batch_size)]
 
-    assert "shuffle them first" in rejected(check_minibatch_indices, batches, "minibatch_indices")
+    assert "shuffle every index first" in rejected(check_minibatch_indices, batches,
+                                                   "minibatch_indices")
 
 
 def test_batches_with_replacement_fails(rejected):
@@ -684,3 +685,174 @@ def test_train_that_reaches_an_unwritten_exercise_is_told_which(tmp_path, reject
                            gradient_descent_step=stub)
     message = rejected(check_train, train, "train")
     assert "your train is done, but it uses gradient_descent_step" in message
+
+
+# ---------------------------------------------------------------------------------------------
+# Final review of lessons 03-04: a numerical gradient refused, messages that name the mistake
+
+
+def test_d_linear_mse_central_differences_are_refused(rejected):
+    def d_linear_mse(x, d, w, b):
+        def loss(w_try, b_try):
+            y = x @ w_try + b_try
+            return np.sum((y - d) ** 2) / (2 * len(x))
+
+        h = 1e-4
+        grad_w, grad_b = np.zeros_like(w, dtype=float), np.zeros_like(b, dtype=float)
+        for i in range(w.size):
+            step = np.zeros(w.shape)
+            step.flat[i] = h
+            grad_w.flat[i] = (loss(w + step, b) - loss(w - step, b)) / (2 * h)
+        grad_b[0] = (loss(w, b + h) - loss(w, b - h)) / (2 * h)
+        return grad_w, grad_b
+
+    message = rejected(check_d_linear_mse, d_linear_mse, "d_linear_mse")
+    assert "as a numerical gradient does: it needs 2(D+1) = 6 loss evaluations" in message
+
+
+def test_d_linear_mse_numerical_per_sample_and_dot_is_refused(rejected):
+    def d_linear_mse(x, d, w, b):
+        def loss(w_try):
+            return sum(np.sum((x[n].dot(w_try) + b - d[n]) ** 2) for n in range(len(x))) / (
+                2 * len(x))
+
+        grad_w = np.zeros(w.shape)
+        for i in range(len(w)):
+            w_plus, w_minus = np.copy(w), np.copy(w)
+            w_plus[i] += 1e-3
+            w_minus[i] -= 1e-3
+            grad_w[i] = (loss(w_plus) - loss(w_minus)) / 2e-3
+        return grad_w, np.sum(x @ w + b - d, axis=0) / len(x)
+
+    message = rejected(check_d_linear_mse, d_linear_mse, "d_linear_mse")
+    assert "as a numerical gradient does" in message
+
+
+@pytest.mark.parametrize("way", ["matmul", "dot", "einsum", "loops"])
+def test_d_linear_mse_watched_input_leaves_right_answers_alone(way, passes):
+    def d_linear_mse(x, d, w, b):
+        n = len(x)
+        if way == "loops":
+            grad_w, grad_b = np.zeros(w.shape), np.zeros(b.shape)
+            for i in range(n):
+                error = x[i] @ w + b - d[i]
+                grad_w += np.outer(x[i], error) / n
+                grad_b += error / n
+            return grad_w, grad_b
+        y = {"matmul": lambda: x @ w, "dot": lambda: x.dot(w),
+             "einsum": lambda: np.einsum("nd,dk->nk", x, w)}[way]() + b
+        return np.dot(x.T, y - d) / n, np.mean(y - d, axis=0)
+
+    passes(check_d_linear_mse, d_linear_mse, "d_linear_mse")
+
+
+def test_batches_drawn_one_by_one_get_the_overlap_hint(rejected):
+    def batches(n, batch_size, rng):
+        return [rng.choice(n, size=min(batch_size, n - start), replace=False)
+                for start in range(0, n, batch_size)]
+
+    message = rejected(check_minibatch_indices, batches, "minibatch_indices")
+    assert ("batches drawn one by one can repeat earlier batches' indices: shuffle once with "
+            "rng.permutation(n), then cut") in message
+
+
+def test_shuffled_whole_batches_are_named(rejected):
+    def batches(n, batch_size, rng):
+        blocks = [np.arange(start, min(start + batch_size, n)) for start in range(0, n, batch_size)]
+        return [blocks[i] for i in rng.permutation(len(blocks))]
+
+    message = rejected(check_minibatch_indices, batches, "minibatch_indices")
+    assert ("(shuffling whole batches is not enough)" in message
+            or "shuffle the whole order first, then cut it" in message)
+
+
+def test_step_by_the_square_of_the_rate_names_the_rate(rejected):
+    def step(params, grads, learning_rate):
+        return {key: params[key] - learning_rate ** 2 * grads[key] for key in params}
+
+    message = rejected(check_gradient_descent_step, step, "gradient_descent_step")
+    assert "you stepped by 0.01, not learning_rate = 0.1" in message
+
+
+def test_step_scaling_grads_in_place_is_told_not_to_change_grads(rejected):
+    def step(params, grads, learning_rate):
+        new = {}
+        for key in params:
+            grads[key] *= learning_rate
+            new[key] = params[key] - grads[key]
+        return new
+
+    message = rejected(check_gradient_descent_step, step, "gradient_descent_step")
+    assert "do not change grads: compute learning_rate * grads[key] as a new array" in message
+
+
+def test_step_subtracting_in_place_without_a_copy_is_named(rejected):
+    def step(params, grads, learning_rate):
+        for key in params:
+            params[key] -= learning_rate * grads[key]
+        return params
+
+    message = rejected(check_gradient_descent_step, step, "gradient_descent_step")
+    assert "params[key] -= ... changes the caller's arrays" in message
+
+
+def _train_with(loss=functions.mean_squared_error, d_act=None, z1_for_u1=False):
+    def train(start, x_train, d_train, batches, learning_rate, activation=functions.relu,
+              d_activation=functions.d_relu):
+        network, losses = start, []
+        for batch in batches:
+            x, d = x_train[batch], d_train[batch]
+            u1, z1, y = forward(network, x, activation)
+            losses.append(loss(d, y))
+            grad = backward(network, x, d, z1 if z1_for_u1 else u1, z1, y,
+                            d_act or d_activation)
+            network = gradient_descent_step(network, grad, learning_rate)
+        return network, np.array(losses)
+    return train
+
+
+def test_train_with_d_sigmoid_after_relu_gets_a_hint(rejected):
+    message = rejected(check_train, _train_with(d_act=functions.d_sigmoid), "train")
+    assert "use d_activation, the derivative of the forward activation" in message
+
+
+def test_train_passing_z1_for_u1_gets_a_hint(rejected):
+    message = rejected(check_train, _train_with(z1_for_u1=True), "train")
+    assert "backward takes u1, where the derivative is taken; you passed z1" in message
+
+
+@pytest.mark.parametrize("loss", [
+    lambda d, y: np.sum((d - y) ** 2) / 2,
+    lambda d, y: np.mean((d - y) ** 2),
+])
+def test_train_with_another_loss_is_told_the_courses_loss(loss, rejected):
+    message = rejected(check_train, _train_with(loss=loss), "train")
+    assert ("record the course's loss, functions.mean_squared_error(d[batch], y), the halved "
+            "mean") in message
+
+
+def test_train_over_a_wrong_d_linear_mse_blames_exercise_2(tmp_path, rejected):
+    def d_linear_mse(x, d, w, b):  # no division by N
+        delta = x @ w + b - d
+        return x.T @ delta, delta.sum(axis=0)
+
+    def notebook_backward(network, x, d, u1, z1, y, d_activation=functions.d_relu):
+        grad = reference_backward(network, x, d, u1, z1, y, d_activation)
+        grad["W2"], grad["b2"] = d_linear_mse(z1, d, network["W2"], network["b2"])
+        return grad
+
+    train = notebook_train(tmp_path, forward=forward, backward=notebook_backward,
+                           gradient_descent_step=gradient_descent_step, d_linear_mse=d_linear_mse)
+    message = rejected(check_train, train, "train")
+    assert ("your d_linear_mse (exercise 2, used by backward) is not right yet: pass its check "
+            "first") in message
+
+
+def test_train_over_right_helpers_still_passes(tmp_path, passes):
+    def d_linear_mse(x, d, w, b):
+        delta = (x @ w + b - d) / len(x)
+        return x.T @ delta, delta.sum(axis=0)
+
+    train = notebook_train(tmp_path, forward=forward, backward=backward,
+                           gradient_descent_step=gradient_descent_step, d_linear_mse=d_linear_mse)
+    passes(check_train, train, "train")

@@ -56,15 +56,15 @@ def reference_backward(network, x, d, u1, z1, y, d_activation=functions.d_relu):
 
 def reference_train(start, x_train, d_train, batches, learning_rate,
                     activation=functions.relu, d_activation=functions.d_relu, *,
-                    loss_after=False, whole_set_loss=False):
+                    loss_after=False, whole_set_loss=False, z1_for_u1=False):
     """One update per batch of indices; returns the network and each batch's loss before its
-    update. The keywords build two typical wrong answers for the hints."""
+    update. The keywords build three typical wrong answers for the hints."""
     network = dict(start)
     losses = []
     for batch in batches:
         x, d = x_train[batch], d_train[batch]
         u1, z1, y = reference_forward(network, x, activation)
-        grad = reference_backward(network, x, d, u1, z1, y, d_activation)
+        grad = reference_backward(network, x, d, z1 if z1_for_u1 else u1, z1, y, d_activation)
         network = reference_gradient_descent_step(network, grad, learning_rate)
         if whole_set_loss:
             y = reference_forward(network, x_train, activation)[2]
@@ -96,18 +96,20 @@ def _network(rng=None):
 # Exercise 1: gradient_descent_step
 
 
-_fixed_rate_advice = ("you stepped with a fixed learning rate: use the learning_rate argument, "
-                      "so that the caller can choose it")
+def _rate_used(param, grad, received):
+    """The rate r of a step ``param - r * grad`` that gives ``received``, or None."""
+    received = np.asarray(received, dtype=float)
+    if received.shape != param.shape or not np.any(grad):
+        return None
+    rate = np.sum((param - received) * grad) / np.sum(grad * grad)
+    return rate if np.allclose(received, param - rate * grad) else None
 
 
 def _fixed_rate(param, grad, learning_rate):
     """A predicate: did the learner step by some other fixed rate than ``learning_rate``?"""
     def matches(received):
-        if received.shape != param.shape or not np.any(grad):
-            return False
-        rate = np.sum((param - received) * grad) / np.sum(grad * grad)
-        return (not np.isclose(rate, learning_rate) and rate > 0
-                and np.allclose(received, param - rate * grad))
+        rate = _rate_used(param, grad, received)
+        return rate is not None and not np.isclose(rate, learning_rate) and rate > 0
     return matches
 
 
@@ -117,6 +119,16 @@ def _check_step_case(c, params, grads, learning_rate, what):
     try:
         got = c.call(params, grads, learning_rate, label=label)
     except ExerciseFailed as error:
+        changed = re.search(r"changed its input in place \((\w+)\[", str(error))
+        if changed and (changed.group(1) == "grads" or (
+                changed.group(1) == "params" and "changes the array inside" in str(error))):
+            name = changed.group(1)
+            advice = ("do not change grads: compute learning_rate * grads[key] as a new array"
+                      if name == "grads" else
+                      "params[key] -= ... changes the caller's arrays (new = params does not "
+                      "copy them, and params.copy() shares the arrays): compute new ones, "
+                      "new[key] = params[key] - ...")
+            raise ExerciseFailed(f"{str(error).split(';')[0]}; {advice}") from None
         if "raised KeyError" not in str(error):
             raise
         raise ExerciseFailed(f"{error} - loop over the keys of params (for key in params), "
@@ -141,7 +153,12 @@ def _check_step_case(c, params, grads, learning_rate, what):
     expected = reference_gradient_descent_step(params, grads, learning_rate)
     for key in params:
         hints = [(value[key], advice) for value, advice in wrong.values()]
-        hints.append((_fixed_rate(params[key], grads[key], learning_rate), _fixed_rate_advice))
+        rate = _rate_used(params[key], grads[key], got[key]) if isinstance(
+            got[key], np.ndarray) else None
+        hints.append((_fixed_rate(params[key], grads[key], learning_rate),
+                      f"you stepped by {rate if rate is not None else 0:g}, not learning_rate = "
+                      f"{learning_rate:g}: use the learning_rate argument, so that the caller "
+                      "can choose it"))
         c.compare(f"{call}[{key!r}] with {what}", got[key], expected[key], hints=hints)
     # (c.call has already refused a change to params or grads, inside the dicts too.)
 
@@ -186,8 +203,59 @@ def _ratio_to(expected):
     return ratio
 
 
-def _check_linear_case(c, x, d, w, b, label):
-    got = c.call(x, d, w, b, label=label)
+class _WatchedInput(np.ndarray):
+    """The x handed to d_linear_mse in one case: it notes whether x (or a piece of it, x[n],
+    x.T) ever meets w with exactly one entry shifted, the model at w + h e_i that a numerical
+    gradient evaluates. The results of every operation are plain arrays."""
+
+    def __array_finalize__(self, obj):
+        self.watch = getattr(obj, "watch", None)
+
+    def _note(self, operands):
+        w = self.watch["w"]
+        for operand in operands:
+            if isinstance(operand, (list, tuple)):
+                self._note(operand)
+            elif (isinstance(operand, np.ndarray) and not isinstance(operand, _WatchedInput)
+                  and operand.size == w.size and operand.shape in (w.shape, (w.size,))):
+                shifted = np.count_nonzero(np.asarray(operand, dtype=float).ravel() != w.ravel())
+                self.watch["shifted"] |= shifted == 1
+
+    @staticmethod
+    def _plain(value):
+        if isinstance(value, _WatchedInput):
+            return value.view(np.ndarray)
+        if isinstance(value, (list, tuple)):
+            return type(value)(_WatchedInput._plain(v) for v in value)
+        return value
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        self._note(inputs)
+        if "out" in kwargs:
+            kwargs["out"] = self._plain(kwargs["out"])
+        return getattr(ufunc, method)(*self._plain(inputs), **kwargs)
+
+    def __array_function__(self, func, types, args, kwargs):
+        self._note(args)
+        return func(*self._plain(args), **{k: self._plain(v) for k, v in kwargs.items()})
+
+    def dot(self, other, *args, **kwargs):
+        self._note((other,))
+        return self.view(np.ndarray).dot(other, *args, **kwargs)
+
+
+def _check_linear_case(c, x, d, w, b, label, watch_numerical=False):
+    given = x
+    if watch_numerical:
+        given = x.copy().view(_WatchedInput)
+        given.watch = {"w": w.copy(), "shifted": False}
+    got = c.call(given, d, w, b, label=label)
+    if watch_numerical and given.watch["shifted"]:
+        dim = x.shape[1]
+        c.fail(f"{label} evaluated the model at w with one entry shifted, as a numerical "
+               f"gradient does: it needs 2(D+1) = {2 * (dim + 1)} loss evaluations for one "
+               "gradient and is only approximate - derive it instead, with the chain rule "
+               "as the exercise's text does, and write its formula")
     if not isinstance(got, (tuple, list)) or len(got) != 2:
         c.fail(f"{label} should return the pair (grad_w, grad_b), got {format_value(got)}")
     grad_w, grad_b = got
@@ -252,7 +320,7 @@ def check_d_linear_mse(d_linear_mse):
         w = rng.normal(size=(dim, 1))
         b = rng.normal(size=1)
         label = f"d_linear_mse(x {x.shape}, d {d.shape}, w {w.shape}, b {b.shape}) (random)"
-        grad_w, grad_b = _check_linear_case(c, x, d, w, b, label)
+        grad_w, grad_b = _check_linear_case(c, x, d, w, b, label, watch_numerical=n != dim)
         w_var, b_var = w.copy(), b.copy()
         def loss(_, w_var=w_var, b_var=b_var, x=x, d=d):
             return functions.mean_squared_error(d, x @ w_var + b_var)
@@ -306,15 +374,21 @@ def _check_epoch(c, n, batch_size, seed):
     c.expect(sizes == expected_sizes, f"{label} should give batches of sizes {expected_sizes}, "
              f"got {sizes}{hint}")
     everything = np.concatenate(batches)
+    each_unique = all(len(np.unique(batch)) == len(batch) for batch in batches)
+    if each_unique and len(everything) == n:  # no repeat inside a batch: they overlap
+        advice = ("batches drawn one by one can repeat earlier batches' indices: shuffle once "
+                  "with rng.permutation(n), then cut")
+    else:
+        advice = ("shuffle with rng.permutation(n), do not draw with replacement "
+                  "(rng.integers, or rng.choice without replace=False)")
     c.expect(np.array_equal(np.sort(everything), np.arange(n)),
              f"{label} should use each index 0..{n - 1} exactly once, got "
              f"{len(np.unique(everything))} different indices out of {len(everything)} - "
-             "shuffle with rng.permutation(n), do not draw with replacement "
-             "(rng.integers, or rng.choice without replace=False)")
+             f"{advice}")
     if n > 4 and len(batches) > 1:  # (one batch, the full batch, may come in any order)
         c.expect(not np.array_equal(everything, np.arange(n)),
-                 f"{label} gave the indices in order 0, 1, 2, ... - shuffle them first with "
-                 "rng.permutation(n)")
+                 f"{label} gave the indices in order 0, 1, 2, ... - shuffle every index first "
+                 "with rng.permutation(n) (shuffling whole batches is not enough)")
     if n >= 10 and len(batches) > 1:
         blocks = [np.array_equal(np.sort(batch), np.arange(i * batch_size, i * batch_size
                                                            + len(batch)))
@@ -405,6 +479,44 @@ def _is_stub(func):
         return True
 
 
+def _helper_advice(train):
+    """Advice if the notebook's own d_linear_mse or gradient_descent_step, which train uses
+    (through backward), is still wrong: a wrong network is then not train's fault."""
+    found = getattr(train, "__globals__", {})
+    x = np.array([[1.0, 2.0], [3.0, 4.0], [0.5, -1.0]])
+    d, w, b = np.array([[1.0], [2.0], [0.0]]), np.array([[0.1], [0.2]]), np.array([0.5])
+    params, grads = {"W": w, "b": b}, {"W": np.array([[1.0], [-2.0]]), "b": np.array([0.5])}
+
+    def right_gradient(func):
+        got = func(x.copy(), d.copy(), w.copy(), b.copy())
+        return len(got) == 2 and all(
+            np.shape(g) == np.shape(e) and np.allclose(np.asarray(g, dtype=float), e)
+            for g, e in zip(got, reference_d_linear_mse(x, d, w, b), strict=True))
+
+    def right_step(func):
+        got = func({k: v.copy() for k, v in params.items()},
+                   {k: v.copy() for k, v in grads.items()}, 0.1)
+        expected = reference_gradient_descent_step(params, grads, 0.1)
+        return set(got) == set(expected) and all(
+            np.allclose(np.asarray(got[k], dtype=float), expected[k]) for k in expected)
+
+    for name, number, test, use in (
+            ("d_linear_mse", 2, right_gradient, "used by backward"),
+            ("gradient_descent_step", 1, right_step, "used by train")):
+        func = found.get(name)
+        if not callable(func) or _is_stub(func):
+            continue
+        try:
+            with np.errstate(all="ignore"):
+                right = test(func)
+        except Exception:  # noqa: BLE001 (any crash means the helper is not right yet)
+            right = False
+        if not right:
+            return (f"your {name} (exercise {number}, {use}) is not right yet: pass its check "
+                    "first")
+    return None
+
+
 def _check_train_case(c, what, start, x, d, batches, learning_rate, activation=None,
                       d_activation=None):
     extra = () if activation is None else (activation, d_activation)
@@ -452,6 +564,13 @@ def _check_train_case(c, what, start, x, d, batches, learning_rate, activation=N
              "you passed d_activation to backward but not activation to forward: "
              "forward(network, x, activation)"),
         ]
+    if chosen[1] is not functions.d_sigmoid:
+        wrong.append((reference_train(start, x, d, batches, learning_rate, chosen[0],
+                                      functions.d_sigmoid),
+                      "use d_activation, the derivative of the forward activation: "
+                      "backward(..., d_activation), not functions.d_sigmoid"))
+    wrong.append((reference_train(start, x, d, batches, learning_rate, *chosen, z1_for_u1=True),
+                  "backward takes u1, where the derivative is taken; you passed z1"))
     whole = [np.arange(len(x))] * n_batches
     wrong.append((reference_train(start, x, d, whole, learning_rate, *chosen),
                   "train on the samples of each batch only: x[batch] and d[batch]"))
@@ -463,10 +582,23 @@ def _check_train_case(c, what, start, x, d, batches, learning_rate, activation=N
     after = reference_train(start, x, d, batches, learning_rate, *chosen, loss_after=True)[1]
     whole_loss = reference_train(start, x, d, batches, learning_rate, *chosen,
                                  whole_set_loss=True)[1]
-    for key in sorted(start):
-        hints = [(value[0][key], advice) for value, advice in wrong]
-        c.compare(f"{label}: the network's {key!r}", network[key], expected[key], hints=hints)
+    sizes = np.array([len(batch) for batch in batches], dtype=float)
+    course_loss = ("record the course's loss, functions.mean_squared_error(d[batch], y), the "
+                   "halved mean")
+    try:
+        for key in sorted(start):
+            hints = [(value[0][key], advice) for value, advice in wrong]
+            c.compare(f"{label}: the network's {key!r}", network[key], expected[key],
+                      hints=hints)
+    except ExerciseFailed:
+        advice = _helper_advice(c.func)
+        if advice is None:
+            raise
+        raise ExerciseFailed(f"[train] {label} trained the network wrongly, and {advice}"
+                             ) from None
     loss_hints = [(value[1], advice) for value, advice in wrong] + [
+        (expected_losses * sizes, course_loss),   # the sum of halved squares, not their mean
+        (2 * expected_losses, course_loss),       # the mean, not halved
         (after, "record each batch's loss before its update, from the y of the forward pass"),
         (whole_loss, "record the loss of the batch, mean_squared_error(d[batch], y), not of the "
                      "whole training set"),
