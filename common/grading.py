@@ -64,18 +64,16 @@ def refusing(targets):
             func.__code__ = code
 
 
-def _in_place_advice(original, passed, entries, where, name):
+def _in_place_advice(original, passed, entries, keys, name):
     """What to do instead, by what was changed: a list, a dict's entry, or an array."""
-    keys = re.findall(r"\[(.*?)\]", where)
     changed = original
     for key in keys:
-        changed = changed[int(key) if key.isdigit() else key.strip("'\"")] if (
-            isinstance(changed, (dict, list, tuple))) else changed
+        changed = changed[key]
     if isinstance(changed, list):
         return (f"build a new list instead of changing it (append, pop, ...): {name}[1:] or "
                 f"list({name}) + [...] are new lists")
     if entries is not None and keys:
-        key = keys[0].strip("'\"")
+        key = keys[0]
         if key not in passed or key not in entries or passed[key] is not entries[key]:
             return (f"assigning {name}[...] = ... changes the caller's dict (new = {name} does "
                     "not copy it): build a new dict, e.g. new = {} and new[key] = ...")
@@ -84,30 +82,30 @@ def _in_place_advice(original, passed, entries, where, name):
     return "compute new arrays and return them (e.g. y = x * 2, or x.copy() first)"
 
 
-def changed_inside(original, passed, where=""):
-    """Where ``passed`` (a copy of ``original`` given to the learner) now differs, or None.
+def changed_inside(original, passed, keys=()):
+    """The keys (dict keys, list indices) that lead to where ``passed``, a copy of ``original``
+    given to the learner, now differs; None if nothing changed.
 
     Looks inside dicts, lists and tuples, so an array changed in place inside a dict counts.
     """
     if isinstance(original, np.ndarray):
         same = (isinstance(passed, np.ndarray) and original.shape == passed.shape
                 and np.array_equal(original, passed, equal_nan=original.dtype.kind in "fc"))
-        return None if same else where
+        return None if same else keys
     if isinstance(original, dict):
         if not isinstance(passed, dict) or original.keys() != passed.keys():
-            return where
-        for key in original:
-            found = changed_inside(original[key], passed[key], f"{where}[{key!r}]")
-            if found is not None:
-                return found
-        return None
-    if isinstance(original, (list, tuple)):
+            return keys
+        inner = original.items()
+    elif isinstance(original, (list, tuple)):
         if type(passed) is not type(original) or len(passed) != len(original):
-            return where
-        for i, (a, b) in enumerate(zip(original, passed, strict=True)):
-            found = changed_inside(a, b, f"{where}[{i}]")
-            if found is not None:
-                return found
+            return keys
+        inner = enumerate(original)
+    else:
+        return None
+    for key, value in inner:
+        found = changed_inside(value, passed[key], (*keys, key))
+        if found is not None:
+            return found
     return None
 
 
@@ -208,11 +206,12 @@ class Checker:
             self.fail(f"{label} raised {type(error).__name__}: {message}{advice}")
         for name, original, passed, entries in zip(self._parameter_names(len(args)), args,
                                                     copies, given, strict=True):
-            where = changed_inside(original, passed)
-            if where is not None:
+            keys = changed_inside(original, passed)
+            if keys is not None:
+                where = "".join(f"[{key!r}]" for key in keys)
                 also = " and returned None" if result is None else ""
                 self.fail(f"{label} changed its input in place ({name}{where}){also}; "
-                          f"{_in_place_advice(original, passed, entries, where, name)}")
+                          f"{_in_place_advice(original, passed, entries, keys, name)}")
         return result
 
     def _parameter_names(self, count):
@@ -307,18 +306,17 @@ class Checker:
 
 
 # Crashes a beginner meets often, and what to do instead of what NumPy's own message suggests.
+_MATH_ADVICE = ("the math module works on one number at a time; use NumPy's np.exp, np.tanh, "
+                "..., which work on whole arrays")
+_POWER_ADVICE = "in Python ^ is not a power: write t ** 2"
 CRASH_ADVICE = [
     ("truth value of an array", "`if`, `and`, `or` and a == i & b == j decide for one number "
                                 "only; for arrays use np.where(condition, a, b), and & with "
                                 "brackets: (a == i) & (b == j)"),
-    ("only 0-dimensional arrays can be converted to Python scalars",
-     "the math module works on one number at a time; use NumPy's np.exp, np.tanh, ..., which "
-     "work on whole arrays"),
-    ("only length-1 arrays can be converted to Python scalars",
-     "the math module works on one number at a time; use NumPy's np.exp, np.tanh, ..., which "
-     "work on whole arrays"),
-    ("ufunc 'bitwise_xor' not supported", "in Python ^ is not a power: write t ** 2"),
-    ("unsupported operand type(s) for ^", "in Python ^ is not a power: write t ** 2"),
+    ("only 0-dimensional arrays can be converted to Python scalars", _MATH_ADVICE),
+    ("only length-1 arrays can be converted to Python scalars", _MATH_ADVICE),
+    ("ufunc 'bitwise_xor' not supported", _POWER_ADVICE),
+    ("unsupported operand type(s) for ^", _POWER_ADVICE),
     ("object is not iterable", "the input may be a single number: use NumPy operations on the "
                                "whole array instead of a loop over it (or np.atleast_1d first)"),
 ]
@@ -326,31 +324,34 @@ CRASH_ADVICE = [
 CHECK_CALL = re.compile(r"\bcheck_\w+\(")
 
 
+def _innermost(tb):
+    """The traceback entry where the exception was raised."""
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    return tb
+
+
 def _show_one_line(shell, etype, value, tb, tb_offset=None):
-    """IPython handler: show an exercise failure as its message alone, without a traceback;
-    a NameError in a check cell as what to do about it."""
+    """IPython handler: show an exercise failure as its message alone, without a traceback; a
+    NameError in a check call, or an unfinished exercise called by a later cell, as what to do
+    about it. Any other NameError or NotImplementedError keeps its usual traceback."""
+    last, message = _innermost(tb), value
     if issubclass(etype, NameError):
-        last = tb
-        while last is not None and last.tb_next is not None:
-            last = last.tb_next
         line = last and linecache.getline(last.tb_frame.f_code.co_filename, last.tb_lineno)
         name = getattr(value, "name", None) or ""
-        if not (line and CHECK_CALL.search(line) and name and not name.startswith("check_")):
-            stb = shell.InteractiveTB.structured_traceback(etype, value, tb, tb_offset=tb_offset)
-            return shell._showtraceback(etype, value, stb)
-        value = (f"NameError: `{name}` is not defined yet: run the exercise cell above first "
-                 f"(Shift+Enter), and keep the function's name `{name}`")
-    if issubclass(etype, NotImplementedError):
-        last = tb
-        while last is not None and last.tb_next is not None:
-            last = last.tb_next
+        in_check_call = line and CHECK_CALL.search(line) and not name.startswith("check_")
+        message = (f"NameError: `{name}` is not defined yet: run the exercise cell above "
+                   f"first (Shift+Enter), and keep the function's name `{name}`"
+                   if in_check_call and name else None)
+    elif issubclass(etype, NotImplementedError):
         func = last.tb_frame.f_code.co_name if last is not None else "<module>"
-        if func.startswith("<"):
-            stb = shell.InteractiveTB.structured_traceback(etype, value, tb, tb_offset=tb_offset)
-            return shell._showtraceback(etype, value, stb)
-        value = (f"`{func}` is not written yet: finish its exercise above (replace `raise "
-                 "NotImplementedError` with your code), then run this cell again")
-    shell._showtraceback(etype, value, [f"✘ {value}"])
+        message = (f"`{func}` is not written yet: finish its exercise above (replace `raise "
+                   "NotImplementedError` with your code), then run this cell again"
+                   if not func.startswith("<") else None)
+    if message is None:
+        stb = shell.InteractiveTB.structured_traceback(etype, value, tb, tb_offset=tb_offset)
+        return shell._showtraceback(etype, value, stb)
+    shell._showtraceback(etype, value, [f"✘ {message}"])
 
 
 def _install_ipython_handler():
