@@ -64,22 +64,26 @@ def refusing(targets):
             func.__code__ = code
 
 
-def _in_place_advice(original, passed, entries, keys, name):
-    """What to do instead, by what was changed: a list, a dict's entry, or an array."""
+def _in_place_change(original, passed, entries, keys, name):
+    """What kind of change the learner made, and the advice for it: ``"list"`` (a list changed),
+    ``"dict entry"`` (an entry of a dict argument replaced), ``"array in dict"`` (an array inside
+    a dict changed) or ``"array"``."""
     changed = original
     for key in keys:
         changed = changed[key]
     if isinstance(changed, list):
-        return (f"build a new list instead of changing it (append, pop, ...): {name}[1:] or "
-                f"list({name}) + [...] are new lists")
+        return "list", (f"build a new list instead of changing it (append, pop, ...): "
+                        f"{name}[1:] or list({name}) + [...] are new lists")
     if entries is not None and keys:
         key = keys[0]
         if key not in passed or key not in entries or passed[key] is not entries[key]:
-            return (f"assigning {name}[...] = ... changes the caller's dict (new = {name} does "
-                    "not copy it): build a new dict, e.g. new = {} and new[key] = ...")
-        return (f"{name}[key] -= ... changes the array inside the caller's dict ({name}.copy() "
-                "shares the arrays): compute new arrays, new[key] = " + name + "[key] - ...")
-    return "compute new arrays and return them (e.g. y = x * 2, or x.copy() first)"
+            return "dict entry", (f"assigning {name}[...] = ... changes the caller's dict (new "
+                                  f"= {name} does not copy it): build a new dict, e.g. new = {{}} "
+                                  "and new[key] = ...")
+        return "array in dict", (f"{name}[key] -= ... changes the array inside the caller's dict "
+                                 f"({name}.copy() shares the arrays): compute new arrays, "
+                                 f"new[key] = {name}[key] - ...")
+    return "array", "compute new arrays and return them (e.g. y = x * 2, or x.copy() first)"
 
 
 def changed_inside(original, passed, keys=()):
@@ -167,7 +171,10 @@ def _same_numbers(a, b, rtol, atol):
 class Checker:
     """Runs the checks of one exercise against the learner's function ``func``."""
 
-    def __init__(self, exercise, func, without=()):
+    def __init__(self, exercise, func, without=(), in_place=None):
+        """``without``: the functions refused while ``func`` runs (see :func:`refusing`).
+        ``in_place(name, kind)``: the exercise's own advice for an argument changed in place
+        (``kind`` as in :func:`_in_place_change`), or None for the general advice."""
         if not callable(func):
             raise ExerciseFailed(f"[{exercise}] expected a function, got "
                                  f"{type(func).__name__}: pass the function itself, "
@@ -175,6 +182,7 @@ class Checker:
         self.exercise = exercise
         self.func = func
         self.without = tuple(without)
+        self.in_place = in_place
         self.passed = 0
 
     def fail(self, message):
@@ -210,8 +218,9 @@ class Checker:
             if keys is not None:
                 where = "".join(f"[{key!r}]" for key in keys)
                 also = " and returned None" if result is None else ""
-                self.fail(f"{label} changed its input in place ({name}{where}){also}; "
-                          f"{_in_place_advice(original, passed, entries, keys, name)}")
+                kind, advice = _in_place_change(original, passed, entries, keys, name)
+                advice = (self.in_place and self.in_place(name, kind)) or advice
+                self.fail(f"{label} changed its input in place ({name}{where}){also}; {advice}")
         return result
 
     def _parameter_names(self, count):

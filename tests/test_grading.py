@@ -179,3 +179,14 @@ def test_counts_are_shown_as_whole_numbers():
     checker = Checker("count", lambda x: np.array([2, 3]))
     with pytest.raises(ExerciseFailed, match=r"should be \[2, 4\], got \[2, 3\]$"):
         checker.expect_close((np.array([1.0]),), np.array([2, 4]))
+
+
+def test_an_exercise_can_give_its_own_in_place_advice_by_kind_of_change():
+    def step(params):
+        params["w"] -= 1.0  # the array inside the caller's dict
+        return params
+
+    checker = Checker("step", step, in_place=lambda name, kind: f"own advice for {name}, {kind}")
+    with pytest.raises(ExerciseFailed, match=r"\(params\['w'\]\); own advice for params, "
+                                             r"array in dict$"):
+        checker.call({"w": np.array([1.0, 2.0])})

@@ -113,22 +113,23 @@ def _fixed_rate(param, grad, learning_rate):
     return matches
 
 
+def _step_in_place_advice(name, kind):
+    """The step's own advice for grads changed, or an array of params changed in place."""
+    if name == "grads":
+        return "do not change grads: compute learning_rate * grads[key] as a new array"
+    if name == "params" and kind == "array in dict":
+        return ("params[key] -= ... changes the caller's arrays (new = params does not copy "
+                "them, and params.copy() shares the arrays): compute new ones, "
+                "new[key] = params[key] - ...")
+    return None
+
+
 def _check_step_case(c, params, grads, learning_rate, what):
     call = f"gradient_descent_step(params, grads, {learning_rate:g})"
     label = f"{call} with {what}"
     try:
         got = c.call(params, grads, learning_rate, label=label)
     except ExerciseFailed as error:
-        changed = re.search(r"changed its input in place \((\w+)\[", str(error))
-        if changed and (changed.group(1) == "grads" or (
-                changed.group(1) == "params" and "changes the array inside" in str(error))):
-            name = changed.group(1)
-            advice = ("do not change grads: compute learning_rate * grads[key] as a new array"
-                      if name == "grads" else
-                      "params[key] -= ... changes the caller's arrays (new = params does not "
-                      "copy them, and params.copy() shares the arrays): compute new ones, "
-                      "new[key] = params[key] - ...")
-            raise ExerciseFailed(f"{str(error).split(';')[0]}; {advice}") from None
         if "raised KeyError" not in str(error):
             raise
         raise ExerciseFailed(f"{error} - loop over the keys of params (for key in params), "
@@ -172,7 +173,7 @@ def check_gradient_descent_step(gradient_descent_step):
     replaced entry, new = params, from an array changed through params.copy()).
     """
     c = Checker("gradient_descent_step", gradient_descent_step,
-                without=(reference_gradient_descent_step,))
+                without=(reference_gradient_descent_step,), in_place=_step_in_place_advice)
     grads = {"W1": np.array([[1.0, -2.0, 0.5], [0.0, 3.0, -1.0]]),
              "b1": np.array([0.5, -0.5, 1.0]),
              "W2": np.array([[2.0, -1.0], [0.0, 1.5], [-3.0, 0.25]]),
